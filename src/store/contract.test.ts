@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { defaultKinds } from '../model/kinds.js';
-import { storeContract } from './contract.js';
+import { storeContract } from './contract.suite.js';
 import { MemoryStore } from './memory.js';
 import { SqliteStore } from './sqlite.js';
 

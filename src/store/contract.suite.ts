@@ -78,7 +78,7 @@ export function storeContract(name: string, factory: (opts: { watchHistory?: num
       it('generates names with a 5-character suffix from Kubernetes alphabet', async () => {
         await open();
         const a = await store.create({ ...cm(''), metadata: { generateName: 'hello-', namespace: 'default' } });
-        expect(a.metadata.name).toMatch(/^hello-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+        expect((a.metadata as { name?: string }).name).toMatch(/^hello-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
       });
 
       it('refuses a duplicate name with AlreadyExists (409)', async () => {
@@ -95,7 +95,7 @@ export function storeContract(name: string, factory: (opts: { watchHistory?: num
         expect(e1.details?.causes?.[0].field).toBe('metadata.name');
         await expectApiError(store.create(cm('ok', {}, { 'bad key': 'v' })), 'Invalid', /metadata\.labels: Invalid value: "bad key"/);
         await expectApiError(store.create(cm('ok', {}, { k: '-bad-' })), 'Invalid', /a valid label must be an empty string/);
-        await expectApiError(store.create({ ...cm('x'), metadata: { name: 'x' } }), 'Invalid', /metadata\.namespace: Required value/);
+        await expectApiError(store.create({ ...cm('x'), metadata: { name: 'x' } } as KObject), 'Invalid', /metadata\.namespace: Required value/);
       });
 
       it('reports an unknown kind as NotFound and a missing object as NotFound (404)', async () => {
@@ -107,7 +107,7 @@ export function storeContract(name: string, factory: (opts: { watchHistory?: num
 
       it('stores cluster-scoped objects without a namespace', async () => {
         await open();
-        const ns = await store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } });
+        const ns = await store.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } } as KObject);
         expect(ns.metadata.namespace).toBeUndefined();
         const nsKind = defaultKinds.resolve('ns');
         expect((await store.get(nsKind, undefined, 'team-a')).metadata.name).toBe('team-a');
