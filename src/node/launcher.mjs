@@ -1,0 +1,209 @@
+// The launcher: spawns Pod sandboxes (bwrap, or bare processes), streams each container's output into
+// its log file, records exits, and reports over JSON lines. It runs as a long-lived small helper
+// process (`node launcher.mjs`, stdin/stdout) so that forks happen from a small heap, or in-process
+// through createLauncherCore(). Plain JavaScript so the same file serves src/ (vitest) and dist/.
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LogWriter, exitCodeOf, onJsonLines, writeExitRecord } from './runtime.mjs';
+
+/**
+ * Commands:
+ *  {t:'start', gid, mode:'direct'|'supervisor', argv, env, cwd?, name?, logDir, exitDir, marker?}
+ *  {t:'exec', gid, name, argv, env, cwd, marker?}       (supervisor mode: start a container)
+ *  {t:'signal', gid, name?, sig}                        (graceful: the container(s), never the sandbox itself)
+ *  {t:'kill', gid}                                      (SIGKILL the whole sandbox)
+ *  {t:'shutdown'}                                       (kill everything, record nothing)
+ * Events: {t:'started', gid, name, pid, startedAt} {t:'exited', gid, name, exitCode, startedAt, finishedAt, message?}
+ *         {t:'groupExited', gid} {t:'error', gid, message}
+ */
+export function createLauncherCore(emit) {
+  const groups = new Map();
+  let shuttingDown = false;
+
+  function start(msg) {
+    const { gid, mode, argv, env, cwd, name, logDir, exitDir } = msg;
+    const g = { gid, mode, child: undefined, closed: false, exited: false };
+    groups.set(gid, g);
+    const startedAt = new Date().toISOString();
+    const direct = mode === 'direct';
+    const log = direct ? new LogWriter(join(logDir, `${name}.log`)) : undefined;
+    if (direct) {
+      if (msg.marker) log.marker(msg.marker);
+      rm(join(exitDir, `${name}.json`), { force: true }).catch(() => {});
+    }
+    let child;
+    try {
+      child = spawn(argv[0], argv.slice(1), { env, cwd, detached: true, stdio: [direct ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    } catch (err) {
+      groups.delete(gid);
+      emit({ t: 'error', gid, message: String(err?.message ?? err) });
+      emit({ t: 'groupExited', gid });
+      return;
+    }
+    g.child = child;
+    let exitCode;
+    let spawnError;
+    const done = async () => {
+      if (g.closed) return;
+      g.closed = true;
+      groups.delete(gid);
+      if (direct) {
+        if (spawnError) log.marker(spawnError);
+        await log.close();
+        if (!shuttingDown) {
+          const rec = { name, exitCode: spawnError ? 128 : exitCode ?? 137, startedAt, finishedAt: new Date().toISOString(), ...(spawnError ? { message: spawnError, startError: true } : {}) };
+          await writeExitRecord(exitDir, rec).catch(() => {});
+          emit({ t: 'exited', gid, ...rec });
+        }
+      }
+      emit({ t: 'groupExited', gid });
+    };
+    child.on('spawn', () => {
+      if (direct) emit({ t: 'started', gid, name, pid: child.pid, startedAt });
+    });
+    child.on('error', (err) => {
+      spawnError = err.code === 'ENOENT' ? `exec: "${argv[0]}": executable file not found in $PATH` : err.message;
+      if (!child.pid) void done();
+    });
+    child.on('exit', (code, signal) => {
+      exitCode = exitCodeOf(code, signal);
+      g.exited = true;
+      try {
+        process.kill(-child.pid, 'SIGKILL'); // stragglers of the group (sandbox 'none'); bwrap's are gone with its PID namespace
+      } catch {}
+    });
+    child.on('close', () => void done());
+    if (direct) {
+      child.stdout.on('data', (d) => log.write('stdout', d));
+      child.stderr.on('data', (d) => log.write('stderr', d));
+    } else {
+      child.stderr.on('data', (d) => process.stderr.write(d));
+      child.stdin.on('error', () => {});
+      onJsonLines(child.stdout, (ev) => {
+        if (ev.t === 'ready') return;
+        if (shuttingDown && ev.t === 'exited') return;
+        emit({ ...ev, gid });
+      });
+    }
+  }
+
+  /**
+   * The container's main process, as the kubelet signals it: with bwrap, the child of bwrap's in-sandbox
+   * init (signalling bwrap itself would tear the sandbox down at once); without, the spawned process.
+   */
+  function mainPids(g) {
+    const pgid = g.child?.pid;
+    if (!pgid) return [];
+    const procs = [];
+    let entries = [];
+    try {
+      entries = readdirSync('/proc');
+    } catch {
+      return [];
+    }
+    for (const e of entries) {
+      if (!/^\d+$/.test(e)) continue;
+      try {
+        const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+        const close = stat.lastIndexOf(')');
+        const comm = stat.slice(stat.indexOf('(') + 1, close);
+        const fields = stat.slice(close + 2).split(' ');
+        if (Number(fields[2]) !== pgid) continue;
+        procs.push({ pid: Number(e), ppid: Number(fields[1]), comm });
+      } catch {}
+    }
+    const bwraps = new Set(procs.filter((p) => p.comm === 'bwrap').map((p) => p.pid));
+    if (!bwraps.size) return [pgid];
+    return procs.filter((p) => p.comm !== 'bwrap' && bwraps.has(p.ppid)).map((p) => p.pid);
+  }
+
+  function signal(msg) {
+    const g = groups.get(msg.gid);
+    if (!g?.child) return;
+    const sig = msg.sig ?? 'SIGTERM';
+    if (g.mode === 'supervisor') {
+      if (sig === 'SIGKILL' && !msg.name) return kill(msg);
+      g.child.stdin.write(JSON.stringify(msg.name ? { t: 'signal', name: msg.name, sig } : { t: 'signalAll', sig }) + '\n');
+      return;
+    }
+    if (sig === 'SIGKILL') return kill(msg);
+    const pids = mainPids(g);
+    for (const pid of pids) {
+      try {
+        process.kill(pid, sig);
+      } catch {}
+    }
+    if (!pids.length) {
+      try {
+        process.kill(-g.child.pid, sig);
+      } catch {}
+    }
+  }
+
+  function kill(msg) {
+    const g = groups.get(msg.gid);
+    if (!g?.child) return;
+    try {
+      process.kill(-g.child.pid, 'SIGKILL');
+    } catch {
+      try {
+        g.child.kill('SIGKILL');
+      } catch {}
+    }
+  }
+
+  function handle(msg) {
+    switch (msg.t) {
+      case 'start':
+        return start(msg);
+      case 'exec': {
+        const g = groups.get(msg.gid);
+        if (g?.child) g.child.stdin.write(JSON.stringify({ ...msg, t: 'exec' }) + '\n');
+        else emit({ t: 'exited', gid: msg.gid, name: msg.name, exitCode: 128, startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(), message: 'the pod sandbox is gone' });
+        return;
+      }
+      case 'signal':
+        return signal(msg);
+      case 'kill':
+        return kill(msg);
+      case 'endSupervisor': {
+        const g = groups.get(msg.gid);
+        if (g?.child?.stdin) g.child.stdin.end();
+        return;
+      }
+      case 'shutdown':
+        shuttingDown = true;
+        for (const g of groups.values()) kill({ gid: g.gid });
+        if (!groups.size) emit({ t: 'shutdownDone' });
+        else {
+          const check = setInterval(() => {
+            if (!groups.size) {
+              clearInterval(check);
+              emit({ t: 'shutdownDone' });
+            }
+          }, 5);
+        }
+        return;
+    }
+  }
+
+  return { handle, killAll: () => { shuttingDown = true; for (const g of groups.values()) kill({ gid: g.gid }); } };
+}
+
+// Run as a helper process: JSON lines on stdin, events on stdout; die with the agent (stdin closes).
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const core = createLauncherCore((ev) => process.stdout.write(JSON.stringify(ev) + '\n'));
+  onJsonLines(process.stdin, (msg) => core.handle(msg));
+  process.stdin.on('end', () => {
+    core.killAll();
+    setTimeout(() => process.exit(0), 20);
+  });
+  process.on('SIGTERM', () => {
+    core.killAll();
+    process.exit(0);
+  });
+  process.stdout.write(JSON.stringify({ t: 'ready' }) + '\n');
+}

@@ -1,0 +1,122 @@
+// The agent's side of the launcher: one interface, two implementations. 'helper' (default) runs
+// launcher.mjs as a small child process so forks do not pay for the agent's (possibly large) heap;
+// 'inprocess' loads the same module into the agent.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export type LauncherCommand =
+  | { t: 'start'; gid: string; mode: 'direct' | 'supervisor'; argv: string[]; env: Record<string, string>; cwd?: string; name?: string; logDir: string; exitDir: string; marker?: string }
+  | { t: 'exec'; gid: string; name: string; argv: string[]; env: Record<string, string>; cwd?: string; marker?: string }
+  | { t: 'signal'; gid: string; name?: string; sig: NodeJS.Signals }
+  | { t: 'kill'; gid: string }
+  | { t: 'endSupervisor'; gid: string };
+
+export type LauncherEvent =
+  | { t: 'started'; gid: string; name: string; pid: number; startedAt: string }
+  | { t: 'exited'; gid: string; name: string; exitCode: number; startedAt: string; finishedAt: string; message?: string; startError?: boolean }
+  | { t: 'groupExited'; gid: string }
+  | { t: 'error'; gid: string; message: string };
+
+export interface Launcher {
+  start(onEvent: (ev: LauncherEvent) => void): Promise<void>;
+  send(cmd: LauncherCommand): void;
+  /** Kill every sandbox without recording exits, and stop. */
+  stop(): Promise<void>;
+}
+
+/** Find a plain-JS file that lives beside this module in src/node/ (works from src/ under vitest and from dist/). */
+export function locateNodeAsset(file: string): string {
+  const candidates = [new URL(`./${file}`, import.meta.url), new URL(`../../src/node/${file}`, import.meta.url)];
+  for (const c of candidates) {
+    const p = fileURLToPath(c);
+    if (existsSync(p)) return p;
+  }
+  throw new Error(`argosy: cannot find ${file} (looked in ${candidates.map((c) => fileURLToPath(c)).join(', ')}); it ships in src/node/`);
+}
+
+interface LauncherCore {
+  handle(msg: unknown): void;
+  killAll(): void;
+}
+
+export class InProcessLauncher implements Launcher {
+  private core?: LauncherCore;
+  private onEvent: (ev: LauncherEvent) => void = () => {};
+  private shutdownWaiter?: () => void;
+
+  async start(onEvent: (ev: LauncherEvent) => void): Promise<void> {
+    this.onEvent = onEvent;
+    const mod = (await import(locateNodeAsset('launcher.mjs'))) as { createLauncherCore(emit: (ev: unknown) => void): LauncherCore };
+    this.core = mod.createLauncherCore((ev) => {
+      const e = ev as { t: string };
+      if (e.t === 'shutdownDone') this.shutdownWaiter?.();
+      else this.onEvent(ev as LauncherEvent);
+    });
+  }
+
+  send(cmd: LauncherCommand): void {
+    this.core?.handle(cmd);
+  }
+
+  async stop(): Promise<void> {
+    if (!this.core) return;
+    const done = new Promise<void>((r) => (this.shutdownWaiter = r));
+    this.core.handle({ t: 'shutdown' });
+    await done;
+    this.core = undefined;
+  }
+}
+
+export class HelperLauncher implements Launcher {
+  private child?: ChildProcess;
+  private shutdownWaiter?: () => void;
+
+  async start(onEvent: (ev: LauncherEvent) => void): Promise<void> {
+    const script = locateNodeAsset('launcher.mjs');
+    // A small heap keeps the helper's forks cheap; it only shuffles bytes.
+    const child = spawn(process.execPath, ['--max-old-space-size=64', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.child = child;
+    child.stdin!.on('error', () => {});
+    await new Promise<void>((resolve, reject) => {
+      let buf = '';
+      let ready = false;
+      child.once('error', reject);
+      child.once('exit', (code) => {
+        if (!ready) reject(new Error(`argosy: the launcher helper exited with code ${code} before it was ready`));
+        this.shutdownWaiter?.();
+      });
+      child.stdout!.setEncoding('utf8');
+      child.stdout!.on('data', (d: string) => {
+        buf += d;
+        let i: number;
+        while ((i = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, i);
+          buf = buf.slice(i + 1);
+          if (!line) continue;
+          const ev = JSON.parse(line) as { t: string };
+          if (ev.t === 'ready') {
+            ready = true;
+            resolve();
+          } else if (ev.t === 'shutdownDone') this.shutdownWaiter?.();
+          else onEvent(ev as LauncherEvent);
+        }
+      });
+    });
+  }
+
+  send(cmd: LauncherCommand): void {
+    this.child?.stdin?.write(JSON.stringify(cmd) + '\n');
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const done = new Promise<void>((r) => (this.shutdownWaiter = r));
+    child.stdin!.write(JSON.stringify({ t: 'shutdown' }) + '\n');
+    await Promise.race([done, new Promise((r) => setTimeout(r, 5000))]);
+    child.stdin!.end();
+    if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
+    this.child = undefined;
+  }
+}

@@ -1,0 +1,79 @@
+// Shared by the launcher helper (launcher.mjs) and the in-sandbox supervisor (supervisor.mjs).
+// Plain JavaScript on purpose: both run as small standalone `node` processes, from src/ or dist/ alike.
+import { createWriteStream, promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+
+/** RFC 3339 with nanosecond digits (millisecond precision padded), as CRI log lines carry. */
+export function nanoTime(ms = Date.now()) {
+  return new Date(ms).toISOString().replace('Z', '000000Z');
+}
+
+/**
+ * Writes one container's output in the CRI log format: `<time> <stream> <F|P> <text>` per line.
+ * F: the text ended with a newline; P: a partial line (the stream ended or paused without one).
+ */
+export class LogWriter {
+  constructor(path) {
+    this.out = createWriteStream(path, { flags: 'a' });
+    this.out.on('error', () => {});
+    this.pending = { stdout: '', stderr: '' };
+  }
+  write(stream, chunk) {
+    const text = this.pending[stream] + chunk.toString('utf8');
+    const lines = text.split('\n');
+    this.pending[stream] = lines.pop();
+    if (!lines.length) return;
+    const ts = nanoTime();
+    let buf = '';
+    for (const line of lines) buf += `${ts} ${stream} F ${line}\n`;
+    this.out.write(buf);
+  }
+  /** Append a marker line (e.g. when the agent re-runs a pod after a restart). */
+  marker(text) {
+    this.out.write(`${nanoTime()} stderr F ${text}\n`);
+  }
+  close() {
+    const ts = nanoTime();
+    for (const stream of ['stdout', 'stderr']) {
+      if (this.pending[stream]) this.out.write(`${ts} ${stream} P ${this.pending[stream]}\n`);
+      this.pending[stream] = '';
+    }
+    return new Promise((resolve) => this.out.end(resolve));
+  }
+}
+
+/** The record of a container's exit, written BEFORE the exit is reported, so a restarted agent can report it. */
+export async function writeExitRecord(exitDir, rec) {
+  const tmp = join(exitDir, `.${rec.name}.json.tmp`);
+  await fsp.writeFile(tmp, JSON.stringify(rec));
+  await fsp.rename(tmp, join(exitDir, `${rec.name}.json`));
+}
+
+export const SIGNUM = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 };
+
+export function exitCodeOf(code, signal) {
+  if (code !== null && code !== undefined) return code;
+  return 128 + (SIGNUM[signal] ?? 9);
+}
+
+/** JSON lines from a readable stream. */
+export function onJsonLines(stream, fn) {
+  let buf = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (d) => {
+    buf += d;
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      if (!line.trim()) continue;
+      let msg;
+      try {
+        msg = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      fn(msg);
+    }
+  });
+}

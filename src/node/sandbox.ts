@@ -1,0 +1,87 @@
+// The bubblewrap command line for one Pod: its rootfs as `/`, the host's system directories read-only
+// on top, its volumes at their mount paths, its own PID and UTS namespaces.
+import { existsSync, lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { mkdir, symlink } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import type { Bind } from './volumes.js';
+
+const SYSTEM_DIRS = ['/usr', '/etc', '/opt'];
+const ROOT_LINKS: [string, string][] = [
+  ['bin', 'usr/bin'],
+  ['lib', 'usr/lib'],
+  ['lib64', 'usr/lib64'],
+  ['sbin', 'usr/sbin'],
+];
+
+/** Lay out a fresh rootfs: the directories an image would have, and the host's /bin → usr/bin style links. */
+export async function prepareRootfs(rootfs: string): Promise<void> {
+  await Promise.all(['tmp', 'root', 'var/tmp', 'home', 'mnt', 'run'].map((d) => mkdir(join(rootfs, d), { recursive: true, mode: d.endsWith('tmp') ? 0o1777 : 0o755 })));
+  await Promise.all(
+    ROOT_LINKS.map(async ([name, target]) => {
+      // bwrap 0.8 refuses --symlink onto an existing link, so the links live in the rootfs itself.
+      let hostTarget: string | undefined;
+      try {
+        hostTarget = readlinkSync('/' + name);
+      } catch {
+        hostTarget = undefined;
+      }
+      if (hostTarget === undefined) return;
+      await symlink(hostTarget || target, join(rootfs, name)).catch(() => {});
+    }),
+  );
+}
+
+/** A system dir bound whole is read-only: a mount under a path it lacks would fail, so rebuild it as a tmpfs of binds. */
+function systemDirArgs(dir: string, binds: Bind[]): string[] {
+  if (!existsSync(dir)) return [];
+  const needsRebuild = binds.some((b) => {
+    if (!b.target.startsWith(dir + '/')) return false;
+    const first = b.target.slice(dir.length + 1).split('/')[0];
+    return !existsSync(join(dir, first));
+  });
+  if (!needsRebuild) return ['--ro-bind', dir, dir];
+  const args = ['--tmpfs', dir];
+  for (const entry of readdirSync(dir)) {
+    const p = posix.join(dir, entry);
+    let st;
+    try {
+      st = lstatSync(p);
+    } catch {
+      continue;
+    }
+    if (st.isSymbolicLink()) args.push('--symlink', readlinkSync(p), p);
+    else args.push('--ro-bind', p, p);
+  }
+  return args;
+}
+
+export interface SandboxSpec {
+  bwrap: string;
+  rootfs: string;
+  hostname: string;
+  binds: Bind[];
+  /** Extra read-only binds (image shims, the supervisor's code). */
+  extraRo: { source: string; target: string }[];
+  /** Writable binds the supervisor needs (logs, exit records). */
+  extraRw: { source: string; target: string }[];
+}
+
+export function bwrapArgs(spec: SandboxSpec): string[] {
+  const args = [spec.bwrap, '--bind', spec.rootfs, '/'];
+  for (const d of SYSTEM_DIRS) args.push(...systemDirArgs(d, spec.binds));
+  args.push('--proc', '/proc', '--dev', '/dev', '--unshare-pid', '--unshare-uts', '--hostname', spec.hostname, '--die-with-parent');
+  for (const e of spec.extraRo) args.push('--ro-bind', e.source, e.target);
+  for (const e of spec.extraRw) args.push('--bind', e.source, e.target);
+  // Parents before children, so a mount inside another mount lands on top of it.
+  const sorted = [...spec.binds].sort((a, b) => a.target.split('/').length - b.target.split('/').length);
+  for (const b of sorted) args.push(b.readOnly ? '--ro-bind' : '--bind', b.source, b.target);
+  return args;
+}
+
+export function findBwrap(): string | undefined {
+  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(':').concat(['/usr/bin', '/usr/local/bin'])) {
+    const p = join(dir || '.', 'bwrap');
+    if (existsSync(p)) return p;
+  }
+  return undefined;
+}

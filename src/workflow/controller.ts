@@ -1,0 +1,273 @@
+// The workflow controller: keeps informers on Workflows and their Pods and task results, and runs
+// the operator for a workflow whenever something it depends on changes. Work is coalesced per
+// workflow: a burst of Pod updates leads to one reconcile and one Workflow write.
+import { Informer } from '../client/informer.js';
+import { type Client, Kinds } from '../client/types.js';
+import { ANNOTATION_NODE_ID, LABEL_COMPLETED, LABEL_WORKFLOW } from '../model/argo.js';
+import type { Workflow, WorkflowTaskResult, WorkflowTemplate } from '../model/argo.js';
+import { isApiError } from '../model/errors.js';
+import { type KObject, randomSuffix, rfc3339 } from '../model/object.js';
+import { type OperatorEnv, type OperatorResult, operate } from './operator.js';
+
+export interface Logger {
+  info(msg: string, fields?: object): void;
+  warn(msg: string, fields?: object): void;
+  error(msg: string, fields?: object): void;
+}
+
+export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
+
+export interface WorkflowControllerOptions {
+  client: Client;
+  /** Watch only this namespace; all when omitted. */
+  namespace?: string;
+  /** Bind Pods to this node agent directly (embedded mode), saving a scheduling write per Pod. */
+  nodeName?: string;
+  logger?: Logger;
+  now?: () => Date;
+  /** Workflows reconciled at the same time. */
+  workers?: number;
+  /** Record Kubernetes Events for workflow and node transitions. */
+  events?: boolean;
+}
+
+const key = (o: KObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+
+export class WorkflowController {
+  private readonly client: Client;
+  private readonly log: Logger;
+  private readonly now: () => Date;
+  private workflows: Informer<Workflow>;
+  private pods: Informer;
+  private results: Informer<WorkflowTaskResult>;
+  private templates: Informer<WorkflowTemplate>;
+  private clusterTemplates: Informer<WorkflowTemplate>;
+  private configMaps: Informer;
+  /** workflow key → node ID → object; kept in step with the informers for O(1) lookups. */
+  private podIndex = new Map<string, Map<string, KObject>>();
+  private resultIndex = new Map<string, Map<string, WorkflowTaskResult>>();
+  /** The last version this controller wrote, in case the informer has not caught up yet. */
+  private written = new Map<string, Workflow>();
+  private queue = new Set<string>();
+  private active = new Set<string>();
+  private dirty = new Set<string>();
+  private timers = new Map<string, NodeJS.Timeout>();
+  private running = 0;
+  private stopped = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly opts: WorkflowControllerOptions) {
+    this.client = opts.client;
+    this.log = opts.logger ?? silentLogger;
+    this.now = opts.now ?? (() => new Date());
+    const ns = opts.namespace ? { namespace: opts.namespace } : {};
+    this.workflows = new Informer<Workflow>(this.client, Kinds.Workflow, ns);
+    this.pods = new Informer(this.client, Kinds.Pod, { ...ns, labelSelector: LABEL_WORKFLOW });
+    this.results = new Informer<WorkflowTaskResult>(this.client, Kinds.WorkflowTaskResult, { ...ns, labelSelector: LABEL_WORKFLOW });
+    this.templates = new Informer<WorkflowTemplate>(this.client, Kinds.WorkflowTemplate, ns);
+    this.clusterTemplates = new Informer<WorkflowTemplate>(this.client, Kinds.ClusterWorkflowTemplate);
+    this.configMaps = new Informer(this.client, Kinds.ConfigMap, ns);
+  }
+
+  async start(): Promise<void> {
+    const index = <T extends KObject>(map: Map<string, Map<string, T>>) => ({
+      add: (o: T) => this.indexChild(map, o, false),
+      update: (_: T, o: T) => this.indexChild(map, o, false),
+      delete: (o: T) => this.indexChild(map, o, true),
+    });
+    this.pods.on(index(this.podIndex));
+    this.results.on(index(this.resultIndex));
+    this.workflows.on({
+      add: (wf) => this.enqueue(key(wf)),
+      update: (_o, wf) => this.enqueue(key(wf)),
+      delete: (wf) => {
+        this.written.delete(key(wf));
+        this.podIndex.delete(key(wf));
+        this.resultIndex.delete(key(wf));
+      },
+    });
+    await Promise.all([this.templates.start(), this.clusterTemplates.start(), this.configMaps.start()]);
+    await Promise.all([this.pods.start(), this.results.start()]);
+    await this.workflows.start();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const inf of [this.workflows, this.pods, this.results, this.templates, this.clusterTemplates, this.configMaps]) inf.stop();
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  /** Resolves when no reconcile is queued or running (timers may still be pending). */
+  idle(): Promise<void> {
+    if (!this.running && !this.queue.size) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  private indexChild<T extends KObject>(map: Map<string, Map<string, T>>, o: T, removed: boolean): void {
+    const wfName = o.metadata.labels?.[LABEL_WORKFLOW];
+    if (!wfName) return;
+    const wfKey = `${o.metadata.namespace ?? ''}/${wfName}`;
+    const id = o.kind === 'Pod' ? o.metadata.annotations?.[ANNOTATION_NODE_ID] : o.metadata.name;
+    if (!id) return;
+    let m = map.get(wfKey);
+    if (!m) map.set(wfKey, (m = new Map()));
+    if (removed) m.delete(id);
+    else m.set(id, o);
+    this.enqueue(wfKey);
+  }
+
+  enqueue(k: string): void {
+    if (this.stopped) return;
+    if (this.active.has(k)) {
+      this.dirty.add(k);
+      return;
+    }
+    if (this.queue.has(k)) return;
+    this.queue.add(k);
+    this.pump();
+  }
+
+  private pump(): void {
+    const workers = this.opts.workers ?? 8;
+    while (this.running < workers && this.queue.size) {
+      const k = this.queue.values().next().value as string;
+      this.queue.delete(k);
+      this.active.add(k);
+      this.running++;
+      // Let a burst of events land before reconciling: they coalesce into this one pass.
+      setImmediate(() => {
+        this.reconcile(k)
+          .catch((err) => this.log.error('reconcile failed', { workflow: k, error: String((err as Error).stack ?? err) }))
+          .finally(() => {
+            this.running--;
+            this.active.delete(k);
+            if (this.dirty.delete(k)) this.enqueue(k);
+            this.pump();
+            if (!this.running && !this.queue.size) for (const w of this.idleWaiters.splice(0)) w();
+          });
+      });
+    }
+  }
+
+  private current(k: string): Workflow | undefined {
+    const [ns, name] = splitKey(k);
+    const cached = this.workflows.get(name, ns || undefined);
+    const mine = this.written.get(k);
+    if (!cached) return undefined;
+    if (mine && mine.metadata.uid === cached.metadata.uid && Number(mine.metadata.resourceVersion) > Number(cached.metadata.resourceVersion)) return mine;
+    return cached;
+  }
+
+  private async reconcile(k: string): Promise<void> {
+    const wf = this.current(k);
+    if (!wf) return;
+    const phase = wf.status?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed' || phase === 'Error') return;
+    const env: OperatorEnv = {
+      now: this.now(),
+      pods: this.podIndex.get(k) ?? new Map(),
+      taskResults: this.resultIndex.get(k) ?? new Map(),
+      getWorkflowTemplate: (name, ns) => this.templates.get(name, ns),
+      getClusterWorkflowTemplate: (name) => this.clusterTemplates.get(name),
+      getConfigMap: (ns, name) => this.configMaps.get(name, ns),
+      nodeName: this.opts.nodeName,
+    };
+    const result = operate(wf, env);
+    await this.apply(k, wf, result);
+  }
+
+  private async apply(k: string, before: Workflow, r: OperatorResult): Promise<void> {
+    const wf = r.workflow;
+    const ns = wf.metadata.namespace;
+    await Promise.all(
+      r.createPods.map((pod) =>
+        this.client.create(pod).catch((err) => {
+          if (!isApiError(err, 'AlreadyExists')) throw err;
+        }),
+      ),
+    );
+    await Promise.all(
+      [...new Set(r.deletePods)].map((name) =>
+        this.client.delete(Kinds.Pod, name, ns).catch((err) => {
+          if (!isApiError(err, 'NotFound')) throw err;
+        }),
+      ),
+    );
+    for (const w of r.configMapWrites) await this.writeConfigMap(w);
+    const phase = wf.status?.phase ?? '';
+    const done = phase === 'Succeeded' || phase === 'Failed' || phase === 'Error';
+    wf.metadata.labels = { ...(wf.metadata.labels ?? {}), 'workflows.argoproj.io/phase': phase || 'Pending', [LABEL_COMPLETED]: String(done) };
+    if (JSON.stringify(wf) !== JSON.stringify(before)) {
+      try {
+        const saved = await this.client.update(wf);
+        this.written.set(k, saved);
+      } catch (err) {
+        if (isApiError(err, 'Conflict')) {
+          this.dirty.add(k);
+          return;
+        }
+        if (isApiError(err, 'NotFound')) return;
+        throw err;
+      }
+    }
+    if (this.opts.events !== false) for (const ev of r.events) this.recordEvent(wf, ev);
+    if (r.requeueAfterMs !== undefined && !done) {
+      clearTimeout(this.timers.get(k));
+      this.timers.set(
+        k,
+        setTimeout(() => {
+          this.timers.delete(k);
+          this.enqueue(k);
+        }, r.requeueAfterMs),
+      );
+    }
+  }
+
+  private async writeConfigMap(w: OperatorResult['configMapWrites'][number]): Promise<void> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        const cm = await this.client.get(Kinds.ConfigMap, w.name, w.namespace).catch((err) => {
+          if (isApiError(err, 'NotFound')) return undefined;
+          throw err;
+        });
+        if (!cm) {
+          await this.client.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: w.name, namespace: w.namespace, labels: w.labels }, data: { [w.key]: w.value } });
+        } else {
+          await this.client.update({ ...cm, data: { ...((cm.data as Record<string, string>) ?? {}), [w.key]: w.value } });
+        }
+        return;
+      } catch (err) {
+        if (!isApiError(err, 'Conflict') && !isApiError(err, 'AlreadyExists')) throw err;
+      }
+    }
+  }
+
+  private recordEvent(wf: Workflow, ev: OperatorResult['events'][number]): void {
+    const now = rfc3339(this.now());
+    const event: KObject = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: {
+        name: `${wf.metadata.name}.${randomSuffix(10)}`,
+        namespace: wf.metadata.namespace,
+        ...(ev.node ? { annotations: { 'workflows.argoproj.io/node-name': ev.node.name, 'workflows.argoproj.io/node-type': ev.node.type } } : {}),
+      },
+      involvedObject: { apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', name: wf.metadata.name, namespace: wf.metadata.namespace, uid: wf.metadata.uid },
+      reason: ev.reason,
+      message: ev.message,
+      type: ev.type,
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+      source: { component: 'workflow-controller' },
+      reportingComponent: 'workflow-controller',
+    };
+    this.client.create(event).catch((err) => this.log.warn('could not record event', { error: String(err) }));
+  }
+}
+
+function splitKey(k: string): [string, string] {
+  const i = k.indexOf('/');
+  return [k.slice(0, i), k.slice(i + 1)];
+}
