@@ -49,6 +49,14 @@ describe('NodeAgent: running pods', () => {
     expect(await logs(env, done, { timestamps: true })).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z oops\n$/);
   });
 
+  it('reports a command that does not exist as StartError with exit code 128', async () => {
+    env = await setup();
+    await create(env, pod('nocmd', { command: ['no-such-program', 'x'] }));
+    const done = await waitPhase(env, 'nocmd');
+    expect(done.status!.phase).toBe('Failed');
+    expect(done.status!.containerStatuses![0].state.terminated).toMatchObject({ exitCode: 128, reason: 'StartError', message: 'exec: "no-such-program": executable file not found in $PATH' });
+  });
+
   it('gives each pod its own /tmp: two pods writing the same path at once read back their own content', async () => {
     env = await setup();
     const script = (v: string) => `echo ${v} > /tmp/shared.txt; sleep 0.3; cat /tmp/shared.txt`;
@@ -75,6 +83,10 @@ describe('NodeAgent: running pods', () => {
     await create(env, pod('say-exit', { image: 'argoproj/argosay:v2', args: ['exit', '4'] }));
     await create(env, pod('py', { image: 'python:3.12-alpine', command: ['python', '-c', 'print(6*7)'] }));
     await create(env, pod('go', { image: 'golang:1.18' }));
+    await create(env, pod('whale', { image: 'docker/whalesay', command: ['cowsay', 'moo'] }));
+    await create(env, pod('node', { image: 'node:20-alpine', args: ['-e', 'console.log(process.version.startsWith("v"))'] }));
+    expect(await logs(env, await waitPhase(env, 'whale'))).toContain('< moo >');
+    expect(await logs(env, await waitPhase(env, 'node'))).toBe('true\n');
     expect(await logs(env, await waitPhase(env, 'say'))).toBe('hello world\n');
     expect((await waitPhase(env, 'say-file')).status?.phase).toBe('Succeeded');
     expect((await waitPhase(env, 'say-exit')).status!.containerStatuses![0].state.terminated!.exitCode).toBe(4);
@@ -226,6 +238,18 @@ describe('NodeAgent: sidecars, deadlines, deletion, restarts', () => {
     expect(done.status).toMatchObject({ phase: 'Failed', reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline' });
   });
 
+  it('stops a running pod when a controller shortens activeDeadlineSeconds', async () => {
+    env = await setup();
+    await create(env, pod('shortened', { command: ['sleep', '30'] }, { activeDeadlineSeconds: 600, terminationGracePeriodSeconds: 1 }));
+    const running = await until(async () => {
+      const p = await get(env!, 'shortened');
+      return p.status?.phase === 'Running' ? p : undefined;
+    });
+    await env.client.update({ ...running, spec: { ...running.spec, activeDeadlineSeconds: 1 } });
+    const done = await waitPhase(env, 'shortened');
+    expect(done.status).toMatchObject({ phase: 'Failed', reason: 'DeadlineExceeded' });
+  });
+
   it('leaves no process behind when a running pod is deleted', async () => {
     env = await setup();
     const marker = unique();
@@ -240,7 +264,16 @@ describe('NodeAgent: sidecars, deadlines, deletion, restarts', () => {
     env = await setup();
     const marker = unique();
     await create(env, pod('graceful', [{ command: ['sh', '-c', `trap 'echo got-term; exit 0' TERM; while true; do sleep 0.05; done # ${marker}`] }, { name: 'other', command: ['sleep', '1000'] }], { terminationGracePeriodSeconds: 2 }, { finalizers: ['test/keep'] }));
-    await until(async () => (await get(env!, 'graceful')).status?.phase === 'Running' && pgrep(marker).length > 0);
+    const running = await until(async () => {
+      const p = await get(env!, 'graceful');
+      return p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' && pgrep(marker).length > 0 ? p : undefined;
+    });
+    expect(running.status!.phase).toBe('Running');
+    expect(running.status!.conditions!.map((c) => `${c.type}=${c.status}`)).toEqual(['Initialized=True', 'Ready=True', 'ContainersReady=True', 'PodScheduled=True']);
+    for (const cs of running.status!.containerStatuses!) {
+      expect(cs).toMatchObject({ ready: true, started: true, restartCount: 0 });
+      expect(cs.state.running!.startedAt).toMatch(/Z$/);
+    }
     await env.client.delete(Kinds.Pod, 'graceful', 'default');
     const done = await waitPhase(env, 'graceful');
     expect(await logs(env, done)).toBe('got-term\n');
@@ -262,6 +295,24 @@ describe('NodeAgent: sidecars, deadlines, deletion, restarts', () => {
     const text = await logs(env, done);
     expect(text).toContain('argosy: the node agent restarted');
     expect(text.endsWith('run\ndone\n')).toBe(true);
+  });
+
+  it('re-runs a multi-container (supervised) pod after an agent restart without reporting the kill as a failure', async () => {
+    env = await setup();
+    const marker = unique();
+    await create(
+      env,
+      pod('survivor2', [{ command: ['sh', '-c', `if [ -f /tmp/second ]; then echo done; exit 0; fi; touch /tmp/second; sleep 1000 # ${marker}`] }, { name: 'side', command: ['sleep', '1000'] }], { terminationGracePeriodSeconds: 1 }, { labels: { 'workflows.argoproj.io/workflow': 'wf' } }),
+    );
+    await until(async () => (await get(env!, 'survivor2')).status?.containerStatuses?.every((c) => c.state.running) && pgrep(marker).length > 0);
+    await env.agent.stop();
+    expect(pgrep(marker)).toEqual([]);
+    expect((await get(env, 'survivor2')).status!.phase).toBe('Running');
+    env.agent = new NodeAgent({ ...env.opts, logger: quiet });
+    await env.agent.start();
+    const done = await waitPhase(env, 'survivor2');
+    expect(done.status!.phase).toBe('Succeeded');
+    expect((await logs(env, done)).endsWith('done\n')).toBe(true);
   });
 
   it('reports an exit recorded before the agent stopped instead of re-running', async () => {

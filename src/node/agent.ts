@@ -77,6 +77,7 @@ export class NodeAgent {
   async stop(): Promise<void> {
     this.informer?.stop();
     this.informer = undefined;
+    for (const r of this.runners.values()) r.detach();
     await this.launcher?.stop();
     this.launcher = undefined;
     this.runners.clear();

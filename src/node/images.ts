@@ -50,6 +50,14 @@ case "$cmd" in
 esac
 `;
 
+const NODE_ENTRYPOINT = `#!/bin/sh
+set -e
+if [ "\${1#-}" != "\${1}" ] || [ -z "$(command -v "\${1}")" ] || { [ -f "\${1}" ] && ! [ -x "\${1}" ]; }; then
+  set -- node "$@"
+fi
+exec "$@"
+`;
+
 const sh = { cmd: ['sh'] };
 export const BUILTIN_IMAGE_MAP: ImageMapConfig = {
   alpine: sh,
@@ -57,7 +65,8 @@ export const BUILTIN_IMAGE_MAP: ImageMapConfig = {
   debian: sh,
   ubuntu: sh,
   'python': { cmd: ['python3'], shims: { python: '/usr/bin/python3' }, env: { PYTHONUNBUFFERED: '1', LANG: 'C.UTF-8' } },
-  'node': { cmd: ['node'] },
+  // As the official image: args that start with '-' or are not a command run under node.
+  'node': { entrypoint: ['docker-entrypoint.sh'], cmd: ['node'], scripts: { 'docker-entrypoint.sh': NODE_ENTRYPOINT } },
   'argoproj/argosay:v2': { entrypoint: ['argosay'], scripts: { argosay: ARGOSAY_V2 } },
   'argoproj/argosay:v1': { cmd: ['cowsay'], shims: { cowsay: '/usr/games/cowsay' } },
   'argoproj/argosay': { entrypoint: ['argosay'], scripts: { argosay: ARGOSAY_V2 } },
@@ -90,7 +99,7 @@ export function parseImage(image: string): { repo: string; tag: string } {
 const globRe = (glob: string) => new RegExp('^' + glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
 
 function matches(pattern: string, image: { repo: string; tag: string }): boolean {
-  const p = parseImage(pattern.includes(':') && !pattern.includes('/') ? pattern : pattern);
+  const p = parseImage(pattern);
   const hasTag = /:[^/]*$/.test(pattern) || pattern.includes('@');
   if (!globRe(p.repo).test(image.repo)) return false;
   return !hasTag || globRe(p.tag).test(image.tag);

@@ -6,7 +6,6 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { LogWriter, exitCodeOf, onJsonLines, writeExitRecord } from './runtime.mjs';
 
 /**
@@ -78,7 +77,16 @@ export function createLauncherCore(emit) {
     child.on('close', () => void done());
     if (direct) {
       child.stdout.on('data', (d) => log.write('stdout', d));
-      child.stderr.on('data', (d) => log.write('stderr', d));
+      let firstErr = true;
+      child.stderr.on('data', (d) => {
+        // bwrap reports a command it cannot exec on stderr and exits 1: that is a StartError, as in CRI.
+        if (firstErr && argv[0].endsWith('bwrap')) {
+          const m = /^bwrap: execvp (.*?): (.*)\n?$/.exec(d.toString('utf8'));
+          if (m) spawnError = m[2].startsWith('No such file') ? `exec: "${m[1]}": executable file not found in $PATH` : `exec: "${m[1]}": ${m[2]}`;
+        }
+        firstErr = false;
+        log.write('stderr', d);
+      });
     } else {
       child.stderr.on('data', (d) => process.stderr.write(d));
       child.stdin.on('error', () => {});
@@ -194,7 +202,8 @@ export function createLauncherCore(emit) {
 }
 
 // Run as a helper process: JSON lines on stdin, events on stdout; die with the agent (stdin closes).
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+// (A flag, not a path comparison: the script may be reached through a symlink.)
+if (process.argv.includes('--serve-argosy-launcher')) {
   const core = createLauncherCore((ev) => process.stdout.write(JSON.stringify(ev) + '\n'));
   onJsonLines(process.stdin, (msg) => core.handle(msg));
   process.stdin.on('end', () => {

@@ -75,7 +75,7 @@ export class HelperLauncher implements Launcher {
   async start(onEvent: (ev: LauncherEvent) => void): Promise<void> {
     const script = locateNodeAsset('launcher.mjs');
     // A small heap keeps the helper's forks cheap; it only shuffles bytes.
-    const child = spawn(process.execPath, ['--max-old-space-size=64', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--max-old-space-size=64', script, '--serve-argosy-launcher'], { stdio: ['pipe', 'pipe', 'inherit'] });
     this.child = child;
     child.stdin!.on('error', () => {});
     await new Promise<void>((resolve, reject) => {
@@ -114,7 +114,9 @@ export class HelperLauncher implements Launcher {
     if (!child || child.exitCode !== null) return;
     const done = new Promise<void>((r) => (this.shutdownWaiter = r));
     child.stdin!.write(JSON.stringify({ t: 'shutdown' }) + '\n');
-    await Promise.race([done, new Promise((r) => setTimeout(r, 5000))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([done, new Promise((r) => (timer = setTimeout(r, 5000)))]);
+    clearTimeout(timer);
     child.stdin!.end();
     if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
     this.child = undefined;

@@ -111,6 +111,9 @@ export class PodRunner {
   private timers = new Set<NodeJS.Timeout>();
   private configRetry = 0;
   private prepared = false;
+  private startMs = Date.now();
+  private deadlineTimer?: NodeJS.Timeout;
+  private detached = false;
   private writer = { busy: false, dirty: false, scheduled: false };
   private shimDirs = new Map<string, string>(); // pattern → in-sandbox dir
   private extraRo: { source: string; target: string }[] = [];
@@ -151,6 +154,8 @@ export class PodRunner {
     for (const c of spec.containers ?? []) this.runs.push(this.newRun(c, 'regular'));
     this.byName = new Map(this.runs.map((r) => [r.spec.name, r]));
     this.startTime = (this.pod.status?.startTime as string | undefined) ?? rfc3339();
+    // startTime has second precision; the deadline counts from the precise moment when it is ours.
+    this.startMs = this.pod.status?.startTime ? Date.parse(this.startTime) : Date.now();
 
     // A pod dir that already exists means an earlier agent ran this pod: report what it recorded, or re-run.
     let existed = false;
@@ -209,14 +214,14 @@ export class PodRunner {
         return;
       }
     }
-    if (this.deleted || this.finished) return;
+    if (this.deleted || this.finished || this.detached) return;
 
     this.started = true;
     this.armDeadline();
     this.mode = this.runs.length === 1 ? 'direct' : 'supervisor';
     if (this.mode === 'supervisor') this.startSupervisor();
     this.advance();
-    this.markDirty();
+    // No write here: the 'started' event (or the exit) writes the first status, one write fewer per pod.
   }
 
   private newRun(c: Container, kind: Kind): Run {
@@ -377,6 +382,7 @@ export class PodRunner {
   }
 
   onLauncherEvent(ev: LauncherEvent): void {
+    if (this.detached) return;
     if (ev.t === 'groupExited') {
       this.env.unregister(ev.gid);
       if (this.mode === 'supervisor' && ev.gid === this.podGid) {
@@ -544,8 +550,9 @@ export class PodRunner {
   private armDeadline(): void {
     const ads = this.pod.spec.activeDeadlineSeconds;
     if (!ads || ads <= 0) return;
-    const ms = Date.parse(this.startTime!) + ads * 1000 - Date.now();
-    this.timer(() => {
+    const ms = this.startMs + ads * 1000 - Date.now();
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = this.timer(() => {
       if (this.finished || this.stopping) return;
       this.env.logger.info(`pod ${this.name}: active deadline of ${ads}s exceeded`);
       this.stopAll('deadline', this.graceSeconds());
@@ -568,8 +575,11 @@ export class PodRunner {
 
   /** The Pod changed (or is being deleted). */
   update(pod: Pod): void {
+    const deadlineBefore = this.pod.spec.activeDeadlineSeconds;
     this.pod = pod;
-    if (pod.metadata.deletionTimestamp) this.terminate(false);
+    if (pod.metadata.deletionTimestamp) return this.terminate(false);
+    // A controller may shorten the deadline to stop a running pod (as Argo does).
+    if (this.started && !this.finished && pod.spec.activeDeadlineSeconds !== deadlineBefore) this.armDeadline();
   }
 
   /** The Pod is gone from the store. */
@@ -723,8 +733,16 @@ export class PodRunner {
     return out;
   }
 
+  /** The agent is stopping: forget this pod without touching its status (its processes die with the launcher). */
+  detach(): void {
+    this.detached = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const r of this.runs) if (r.restartTimer) clearTimeout(r.restartTimer);
+  }
+
   markDirty(): void {
-    if (this.deleted) return;
+    if (this.deleted || this.detached) return;
     this.writer.dirty = true;
     if (this.writer.busy || this.writer.scheduled) return;
     this.writer.scheduled = true;
@@ -739,7 +757,7 @@ export class PodRunner {
     if (this.writer.busy) return;
     this.writer.busy = true;
     try {
-      while (this.writer.dirty && !this.deleted) {
+      while (this.writer.dirty && !this.deleted && !this.detached) {
         this.writer.dirty = false;
         const status = this.buildStatus();
         const terminal = this.finished && isTerminal(status.phase);

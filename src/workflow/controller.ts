@@ -160,6 +160,7 @@ export class WorkflowController {
   }
 
   private async reconcile(k: string): Promise<void> {
+    if (this.stopped) return;
     const wf = this.current(k);
     if (!wf) return;
     const phase = wf.status?.phase;
@@ -212,7 +213,7 @@ export class WorkflowController {
       }
     }
     if (this.opts.events !== false) for (const ev of r.events) this.recordEvent(wf, ev);
-    if (r.requeueAfterMs !== undefined && !done) {
+    if (r.requeueAfterMs !== undefined && !done && !this.stopped) {
       clearTimeout(this.timers.get(k));
       this.timers.set(
         k,

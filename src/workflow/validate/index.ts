@@ -231,14 +231,14 @@ function validateWorkflowLike(
 /** Validates a Workflow; `opts.lint` lets spec.arguments lack values. */
 export function validateWorkflow(wf: Workflow, ctx: ValidateContext, opts: ValidateOptions = {}): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
-  checkObjectName(wf.metadata, 63, issues);
+  checkObjectName(wf.metadata, 63, issues, !opts.lint);
   validateWorkflowLike(wf, ctx, opts, 'spec', wf.metadata, undefined, issues);
   return issues;
 }
 
 function validateTemplateObject(t: WorkflowTemplate, ctx: ValidateContext, opts: ValidateOptions, clusterScope: boolean): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
-  checkObjectName(t.metadata, 63, issues);
+  checkObjectName(t.metadata, 63, issues, !opts.lint);
   if (!isObject(t.spec)) return [...issues, { path: 'spec', message: 'spec is required' }];
   if (t.spec.workflowTemplateRef) {
     issues.push({ path: 'spec.workflowTemplateRef', message: 'workflowTemplateRef is only valid in a Workflow or CronWorkflow' });
@@ -259,7 +259,7 @@ export function validateClusterWorkflowTemplate(t: WorkflowTemplate, ctx: Valida
 /** Validates a CronWorkflow: schedules, timezone, policies, and the embedded workflowSpec. */
 export function validateCronWorkflow(cw: CronWorkflow, ctx: ValidateContext, opts: ValidateOptions = {}): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
-  checkObjectName(cw.metadata, 52, issues);
+  checkObjectName(cw.metadata, 52, issues, !opts.lint);
   const spec = cw.spec;
   if (!isObject(spec)) return [...issues, { path: 'spec', message: 'spec is required' }];
   const hasSchedule = typeof spec.schedule === 'string' && spec.schedule !== '';

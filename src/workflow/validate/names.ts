@@ -59,10 +59,11 @@ export function checkNamedList(
 }
 
 /** metadata.name / metadata.generateName of a Workflow-like object; `max` is 63 (52 for CronWorkflows). */
-export function checkObjectName(meta: ObjectMeta | undefined, max: number, issues: ValidationIssue[]): void {
+export function checkObjectName(meta: ObjectMeta | undefined, max: number, issues: ValidationIssue[], requireName = true): void {
   const name = meta?.name;
   const generateName = meta?.generateName;
   if (!name && !generateName) {
+    if (!requireName) return;
     issues.push({ path: 'metadata.name', message: 'name or generateName is required' });
     return;
   }

@@ -191,6 +191,8 @@ export function addLoopVariables(
     report(sc, child(path, kinds[1]), 'only one of withItems, withParam, withSequence can be specified');
   }
   if (kinds.length === 0) return false;
+  // `{{item}}` is the whole item (a map or list is rendered as JSON), whatever the loop.
+  scope.add('item');
   if (Array.isArray(inv.withItems)) {
     inv.withItems.forEach((item) => {
       if (Array.isArray(item)) item.forEach((_, i) => scope.add(`item.[${i}]`));

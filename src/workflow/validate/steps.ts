@@ -17,6 +17,8 @@ export function validateSteps(sc: SpecContext, tmpl: Template, path: string, bas
     return scope;
   }
   const seen = new Set<string>();
+  const allNames = new Set(groups.flatMap((g) => (Array.isArray(g) ? g.map((st) => (isObject(st) ? st.name : undefined)) : [])));
+  const earlier = new Set<string>();
   groups.forEach((group, gi) => {
     const gpath = child(groupsPath, gi);
     if (!Array.isArray(group)) {
@@ -45,11 +47,22 @@ export function validateSteps(sc: SpecContext, tmpl: Template, path: string, bas
         // A step's exit hooks may use the step's own outputs and status.
         addNodeOutputs(sc, stepScope, `steps.${name}`, check.resolved, check.loops, true);
       }
-      checkVariables(step, spath, stepScope, (p, m) => report(sc, p, m), { skip: (k, p) => k === 'inline' && p === child(spath, 'inline') });
+      checkVariables(step, spath, stepScope, (p, m) => report(sc, p, m), {
+        skip: (k, p) => k === 'inline' && p === child(spath, 'inline'),
+        special: (tag, p) => {
+          const m = /^steps\.([^.]+)\./.exec(tag);
+          if (!m || stepScope.has(tag) || !allNames.has(m[1]) || earlier.has(m[1]) || m[1] === 'name') return false;
+          report(sc, p, `failed to resolve {{${tag}}}: step '${m[1]}' must be in an earlier step group than '${name}'`);
+          return true;
+        },
+      });
       if (name) finished.push([name, check]);
     });
     // Only later groups see this group's steps.
-    for (const [name, check] of finished) addNodeOutputs(sc, scope, `steps.${name}`, check.resolved, check.loops, true);
+    for (const [name, check] of finished) {
+      addNodeOutputs(sc, scope, `steps.${name}`, check.resolved, check.loops, true);
+      earlier.add(name);
+    }
   });
   return scope;
 }

@@ -1,0 +1,63 @@
+// An embedded Argosy: store, node agent and workflow controller in one process, nothing else needed.
+// `argosy run` and `argosy conformance` use it with a memory store; the server uses it with SQLite.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EmbeddedClient } from '../client/embedded.js';
+import type { Client } from '../client/types.js';
+import { NodeAgent } from '../node/index.js';
+import { MemoryStore } from '../store/memory.js';
+import { SqliteStore } from '../store/sqlite.js';
+import type { Store } from '../store/types.js';
+import { type Logger, WorkflowController, silentLogger } from '../workflow/controller.js';
+import { WorkflowExecutor } from '../workflow/executor.js';
+
+export interface EmbeddedOptions {
+  /** Where pod files, logs, volumes and artifacts live; a temporary directory when omitted. */
+  dataDir?: string;
+  /** `memory` (default) or `sqlite` (a file in dataDir). */
+  store?: 'memory' | 'sqlite';
+  sandbox?: 'auto' | 'bwrap' | 'none';
+  logger?: Logger;
+  nodeName?: string;
+  events?: boolean;
+}
+
+export interface EmbeddedRuntime {
+  store: Store;
+  client: Client;
+  agent: NodeAgent;
+  controller: WorkflowController;
+  executor: WorkflowExecutor;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<EmbeddedRuntime> {
+  const temporary = !opts.dataDir;
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'argosy-'));
+  mkdirSync(dataDir, { recursive: true });
+  const store: Store = opts.store === 'sqlite' ? new SqliteStore(join(dataDir, 'argosy.db')) : new MemoryStore();
+  const client = new EmbeddedClient(store);
+  const logger = opts.logger ?? silentLogger;
+  const nodeName = opts.nodeName ?? 'argosy-node';
+  const executor = new WorkflowExecutor(join(dataDir, 'artifacts'));
+  const agent = new NodeAgent({ client, dataDir, nodeName, sandbox: opts.sandbox ?? 'auto', hooks: [executor.hook()], logger });
+  const controller = new WorkflowController({ client, nodeName, logger, events: opts.events });
+  await agent.start();
+  await controller.start();
+  return {
+    store,
+    client,
+    agent,
+    controller,
+    executor,
+    dataDir,
+    async stop() {
+      controller.stop();
+      await agent.stop();
+      await store.close();
+      if (temporary) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
