@@ -2,7 +2,7 @@
 // DIR/expected.tsv, several at a time on one embedded control plane, and report a pass count.
 // Like upstream's example test, every ConfigMap, PVC and (Cluster)WorkflowTemplate found under
 // DIR/examples is loaded first and each workflow gets an activeDeadlineSeconds.
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Workflow } from '../model/argo.js';
 import { type Manifest, loadManifestFiles } from '../model/manifest.js';
@@ -49,7 +49,7 @@ export function countedRows(rows: Row[]): Row[] {
 export async function conformanceCommand(dir: string, opts: ConformanceOptions): Promise<number> {
   const rows = countedRows(await loadExpectations(dir));
   const selected = opts.only ? rows.filter((r) => new RegExp(opts.only!).test(r.path)) : rows;
-  const fixtures = (await loadManifestFiles([join(dir, 'examples')]).catch(() => [] as Manifest[])).filter((m) => FIXTURE_KINDS.has(m.object.kind));
+  const fixtures = (await loadFixtures(join(dir, 'examples'))).filter((m) => FIXTURE_KINDS.has(m.object.kind));
   const rt = await startEmbedded({});
   const started = Date.now();
   let passed = 0;
@@ -112,6 +112,21 @@ export async function conformanceCommand(dir: string, opts: ConformanceOptions):
     return EXIT_FAILED;
   }
   return EXIT_OK;
+}
+
+/** Every manifest under `dir`, file by file, skipping files that are not manifests (upstream keeps a
+ * Grafana dashboard and Go files there too). */
+async function loadFixtures(dir: string): Promise<Manifest[]> {
+  const out: Manifest[] = [];
+  const walk = async (d: string): Promise<void> => {
+    for (const e of await readdir(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (/\.ya?ml$/.test(e.name)) out.push(...(await loadManifestFiles([p]).catch(() => [] as Manifest[])));
+    }
+  };
+  await walk(dir).catch(() => undefined);
+  return out;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

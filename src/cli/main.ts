@@ -5,6 +5,7 @@ import { EXIT_FAILED, EXIT_INVALID, UsageError } from './errors.js';
 import { lintCommand } from './lint.js';
 import { runCommand } from './run.js';
 import { conformanceCommand } from './conformance.js';
+import { registerServerCommands } from './server-commands.js';
 
 export const VERSION = '0.1.0';
 
@@ -57,7 +58,7 @@ function program(): Command {
     .option('-j, --parallel <n>', 'workflows run at the same time', '6')
     .option('--floor <n>', 'fail (exit 1) when fewer than this many pass')
     .option('--only <regex>', 'only examples whose path matches')
-    .option('--timeout <seconds>', 'per-workflow deadline (activeDeadlineSeconds injected, as upstream does)', '120')
+    .option('--timeout <seconds>', 'per-workflow deadline (activeDeadlineSeconds injected, as upstream does)', '300')
     .action(async (dir: string, o) => {
       process.exitCode = await conformanceCommand(dir, {
         parallel: Number(o.parallel),
@@ -66,6 +67,8 @@ function program(): Command {
         timeoutSeconds: Number(o.timeout),
       });
     });
+
+  registerServerCommands(cmd);
 
   cmd
     .command('version')
