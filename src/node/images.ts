@@ -71,6 +71,9 @@ export const BUILTIN_IMAGE_MAP: ImageMapConfig = {
   'argoproj/argosay:v1': { cmd: ['cowsay'], shims: { cowsay: '/usr/games/cowsay' } },
   'argoproj/argosay': { entrypoint: ['argosay'], scripts: { argosay: ARGOSAY_V2 } },
   'docker/whalesay': { cmd: ['cowsay'], shims: { cowsay: '/usr/games/cowsay' } },
+  // Single-tool images: the host's own binary.
+  'stedolan/jq': { entrypoint: ['jq'] },
+  'curlimages/curl': { entrypoint: ['curl'] },
 };
 
 /** `docker.io/library/alpine:3.23` → { repo: 'alpine', tag: '3.23' }. */

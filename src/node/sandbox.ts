@@ -69,7 +69,7 @@ export interface SandboxSpec {
 export function bwrapArgs(spec: SandboxSpec): string[] {
   const args = [spec.bwrap, '--bind', spec.rootfs, '/'];
   for (const d of SYSTEM_DIRS) args.push(...systemDirArgs(d, spec.binds));
-  args.push('--proc', '/proc', '--dev', '/dev', '--unshare-pid', '--unshare-uts', '--hostname', spec.hostname, '--die-with-parent');
+  args.push('--proc', '/proc', '--dev', '/dev', '--unshare-pid', '--unshare-uts', '--hostname', podHostname(spec.hostname), '--die-with-parent');
   for (const e of spec.extraRo) args.push('--ro-bind', e.source, e.target);
   for (const e of spec.extraRw) args.push('--bind', e.source, e.target);
   // Parents before children, so a mount inside another mount lands on top of it.
@@ -84,4 +84,9 @@ export function findBwrap(): string | undefined {
     if (existsSync(p)) return p;
   }
   return undefined;
+}
+
+/** A pod's hostname as Kubernetes sets it: the name cut to 63 characters, without a trailing '-' or '.'. */
+export function podHostname(name: string): string {
+  return name.slice(0, 63).replace(/[-.]+$/, '') || 'pod';
 }

@@ -7,6 +7,7 @@ import { ANNOTATION_NODE_ID, LABEL_COMPLETED, LABEL_WORKFLOW } from '../model/ar
 import type { Workflow, WorkflowTaskResult, WorkflowTemplate } from '../model/argo.js';
 import { isApiError } from '../model/errors.js';
 import { type KObject, randomSuffix, rfc3339 } from '../model/object.js';
+import { performHttp } from './http.js';
 import { type OperatorEnv, type OperatorResult, operate } from './operator.js';
 
 export interface Logger {
@@ -54,6 +55,8 @@ export class WorkflowController {
   private timers = new Map<string, NodeJS.Timeout>();
   private running = 0;
   private stopped = false;
+  /** HTTP template requests in flight, by node ID, so a reconcile does not send one twice. */
+  private httpInFlight = new Set<string>();
   private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly opts: WorkflowControllerOptions) {
@@ -196,6 +199,13 @@ export class WorkflowController {
       ),
     );
     for (const w of r.configMapWrites) await this.writeConfigMap(w);
+    for (const h of r.httpRequests) {
+      if (this.httpInFlight.has(h.nodeId)) continue;
+      this.httpInFlight.add(h.nodeId);
+      performHttp(this.client, { workflow: wf, nodeId: h.nodeId, template: h.template })
+        .catch((err) => this.log.error('http template failed', { workflow: k, error: String(err) }))
+        .finally(() => this.httpInFlight.delete(h.nodeId));
+    }
     const phase = wf.status?.phase ?? '';
     const done = phase === 'Succeeded' || phase === 'Failed' || phase === 'Error';
     wf.metadata.labels = { ...(wf.metadata.labels ?? {}), 'workflows.argoproj.io/phase': phase || 'Pending', [LABEL_COMPLETED]: String(done) };

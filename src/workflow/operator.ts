@@ -55,6 +55,8 @@ export interface OperatorResult {
   deletePods: string[];
   events: WorkflowEvent[];
   configMapWrites: { namespace: string; name: string; key: string; value: string; labels: Record<string, string> }[];
+  /** HTTP templates to perform; their outcome comes back as a task result named after the node. */
+  httpRequests: { nodeId: string; template: Template }[];
   /** Reconcile again after this many ms even if nothing changes (timers: backoff, suspend, deadlines). */
   requeueAfterMs?: number;
 }
@@ -106,7 +108,7 @@ class Operator {
   ) {
     this.wf = clone(input);
     this.now = rfc3339(env.now);
-    this.result = { workflow: this.wf, createPods: [], deletePods: [], events: [], configMapWrites: [] };
+    this.result = { workflow: this.wf, createPods: [], deletePods: [], events: [], configMapWrites: [], httpRequests: [] };
   }
 
   run(): OperatorResult {
@@ -494,8 +496,9 @@ class Operator {
     else if (body.dag) node = this.executeDag(nodeName, body, ctx, localVars, opts, existing);
     else if (body.suspend) node = this.executeSuspend(nodeName, body, opts, existing);
     else if (body.container || body.script || body.containerSet) node = this.executePod(nodeName, body, opts, existing, localVars);
-    else if (body.resource || body.http || body.data || body.plugin) {
-      const kind = body.resource ? 'resource' : body.http ? 'http' : body.data ? 'data' : 'plugin';
+    else if (body.http) node = this.executeHttp(nodeName, body, opts, existing);
+    else if (body.resource || body.data || body.plugin) {
+      const kind = body.resource ? 'resource' : body.data ? 'data' : 'plugin';
       node = existing ?? this.initNode(nodeName, 'Pod', tmpl, opts, 'Error', `${kind} templates are not supported yet by Argosy`);
       this.markNode(node, 'Error', `${kind} templates are not supported yet by Argosy`);
     } else {
@@ -809,6 +812,21 @@ class Operator {
     return false;
   }
 
+  // ---------------------------------------------------------------- http
+
+  private executeHttp(nodeName: string, tmpl: Template, opts: ExecOpts, existing: NodeStatus | undefined): NodeStatus {
+    const node = existing ?? this.initNode(nodeName, 'HTTP', tmpl, opts, 'Running');
+    const result = this.env.taskResults.get(node.id);
+    if (!result) {
+      // Not answered yet (or the controller restarted mid-request): ask for it; the controller dedups.
+      this.result.httpRequests.push({ nodeId: node.id, template: tmpl });
+      return node;
+    }
+    if (result.outputs && Object.keys(result.outputs).length) node.outputs = result.outputs;
+    if (result.phase === 'Failed' || result.phase === 'Error') return this.markNode(node, result.phase, result.message);
+    return this.markNode(node, 'Succeeded');
+  }
+
   // ---------------------------------------------------------------- suspend
 
   private executeSuspend(nodeName: string, tmpl: Template, opts: ExecOpts, existing: NodeStatus | undefined): NodeStatus {
@@ -872,7 +890,7 @@ class Operator {
         return node;
       }
       // Outputs of this group's steps become visible to later groups.
-      for (const step of groups[i] ?? []) this.addStepVars(scope, 'steps', step, groupName);
+      for (const step of groups[i] ?? []) this.addStepVars(scope, 'steps', step, groupName, ctx);
       prevOutbound = this.outboundOf(group);
       if (!prevOutbound.length) prevOutbound = [group.id];
     }
@@ -1014,10 +1032,18 @@ class Operator {
     if (!args) return {};
     const out: Arguments = {};
     if (args.parameters) {
-      out.parameters = args.parameters.map((p) => {
+      out.parameters = args.parameters.flatMap((p) => {
         const copy = { ...p };
-        if (p.value !== undefined) copy.value = substituteString(anyString(p.value), vars, true);
-        return copy;
+        if (p.value !== undefined) {
+          const text = anyString(p.value);
+          const whole = /^\s*\{\{\s*((?:steps|tasks)\.[^{}]+?)\s*\}\}\s*$/.exec(text);
+          if (whole && !(whole[1] in vars) && (vars[`${whole[1].split('.').slice(0, 2).join('.')}.status`] === 'Skipped' || vars[`${whole[1].split('.').slice(0, 2).join('.')}.status`] === 'Omitted')) {
+            // An absent output of a skipped producer: the consumer's own input default applies.
+            return [];
+          }
+          copy.value = substituteString(text, vars, true);
+        }
+        return [copy];
       });
     }
     if (args.artifacts) {
@@ -1061,9 +1087,24 @@ class Operator {
     return items.map((item, i) => ({ name: `${inv.name}(${i}:${itemDescription(item)})`, item, vars: itemVars(item) }));
   }
 
-  private addStepVars(scope: Vars, prefix: 'steps' | 'tasks', inv: TemplateInvocation, parentName: string): void {
+  private addStepVars(scope: Vars, prefix: 'steps' | 'tasks', inv: TemplateInvocation, parentName: string, ctx: TmplCtx): void {
     const base = `${parentName}.${inv.name}`;
     const direct = this.nodeByName(base);
+    if (direct && (direct.phase === 'Skipped' || direct.phase === 'Omitted') && direct.type === 'Skipped') {
+      // A skipped producer's outputs are absent, except those with a valueFrom.default.
+      scope[`${prefix}.${inv.name}.status`] = direct.phase;
+      scope[`${prefix}.${inv.name}.id`] = direct.id;
+      let tmpl: Template | undefined;
+      try {
+        tmpl = this.resolveTemplate(inv, ctx).tmpl;
+      } catch {
+        tmpl = undefined;
+      }
+      for (const p of tmpl?.outputs?.parameters ?? []) {
+        if (p.valueFrom?.default !== undefined) scope[`${prefix}.${inv.name}.outputs.parameters.${p.name}`] = p.valueFrom.default;
+      }
+      return;
+    }
     if (direct && direct.type !== 'TaskGroup') {
       addNodeVars(scope, `${prefix}.${inv.name}`, this.lastAttempt(direct));
       if (direct.type === 'Retry') addNodeVars(scope, `${prefix}.${inv.name}`, direct);
@@ -1173,6 +1214,11 @@ class Operator {
     };
     for (const t of targets) want(t);
     const failFast = dag.failFast !== false;
+    // A failure another task's `depends` asks about (A.Failed, A.Errored…) is expected, not fatal.
+    const handled = new Set<string>();
+    for (const t of dag.tasks) {
+      for (const m of (t.depends ?? '').matchAll(/([A-Za-z0-9_-]+)\.(Failed|Errored|AllFailed|AnySucceeded|Completed)\b/g)) handled.add(m[1]);
+    }
     const scope: Vars = { ...vars };
     const taskNode = (name: string) => this.nodeByName(`${nodeName}.${name}`);
     let anyFailed = false;
@@ -1181,6 +1227,8 @@ class Operator {
     // Loop until no task changes state in this pass (tasks that finish at once unblock others).
     while (progressed) {
       progressed = false;
+      // Outputs of finished tasks are visible to the tasks that start in this pass.
+      for (const t of dag.tasks) if (taskNode(t.name)) this.addStepVars(scope, 'tasks', t, nodeName, ctx);
       let running = 0;
       for (const t of dag.tasks) {
         const n = taskNode(t.name);
@@ -1214,17 +1262,18 @@ class Operator {
           }
         }
         const before = current?.phase;
+        // Dependencies may have finished earlier in this same pass: bring their outputs into scope.
+        for (const d of taskDeps) this.addStepVars(scope, 'tasks', tasks.get(d)!, nodeName, ctx);
         const n = this.executeTask(t, nodeName, ctx, scope, node, taskDeps, (d) => taskNode(d));
         if (n && (!current || n.phase !== before)) progressed = true;
         if (n && !current && !isFulfilled(n)) running++;
       }
       for (const t of dag.tasks) {
         const n = taskNode(t.name);
-        if (n && failedOrError(n.phase) && !continues(t, n.phase)) anyFailed = true;
+        if (n && failedOrError(n.phase) && !continues(t, n.phase) && !handled.has(t.name)) anyFailed = true;
       }
-      // Refresh the task scope for the next pass.
-      for (const t of dag.tasks) if (taskNode(t.name)) this.addStepVars(scope, 'tasks', t, nodeName);
     }
+    for (const t of dag.tasks) if (taskNode(t.name)) this.addStepVars(scope, 'tasks', t, nodeName, ctx);
     // Done when every wanted task is fulfilled, or (failFast) nothing more will start.
     const open = [...wanted].filter((n) => {
       const x = taskNode(n);
@@ -1236,7 +1285,7 @@ class Operator {
       this.finishScope(node);
       return node;
     }
-    const phase = this.assessDag(targets, tasks, deps, (d) => taskNode(d));
+    const phase = this.assessDag(targets, tasks, deps, (d) => taskNode(d), handled);
     node.outboundNodes = targets.flatMap((t) => {
       const n = taskNode(t);
       if (!n) return [];
@@ -1426,11 +1475,17 @@ class Operator {
   }
 
   /** A DAG's phase from its target tasks; an Omitted target inherits a failure from its branch. */
-  private assessDag(targets: string[], tasks: Map<string, DAGTask>, deps: Map<string, string[]>, taskNode: (n: string) => NodeStatus | undefined): NodePhase {
+  private assessDag(
+    targets: string[],
+    tasks: Map<string, DAGTask>,
+    deps: Map<string, string[]>,
+    taskNode: (n: string) => NodeStatus | undefined,
+    handled: Set<string>,
+  ): NodePhase {
     const branchPhase = (name: string, seen: Set<string>): NodePhase => {
       const n = taskNode(name);
       if (!n) return 'Succeeded';
-      if (failedOrError(n.phase)) return continues(tasks.get(name), n.phase) ? 'Succeeded' : n.phase;
+      if (failedOrError(n.phase)) return continues(tasks.get(name), n.phase) || (handled.has(name) && !targets.includes(name)) ? 'Succeeded' : n.phase;
       if (n.phase === 'Omitted') {
         for (const d of deps.get(name) ?? []) {
           if (seen.has(d)) continue;

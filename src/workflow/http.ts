@@ -1,0 +1,78 @@
+// HTTP templates: the request Argo's agent pod would make, made by the controller. The outcome is
+// recorded as a WorkflowTaskResult named after the node, exactly like a Pod's outputs.
+import type { Client } from '../client/types.js';
+import { LABEL_WORKFLOW } from '../model/argo.js';
+import type { Template, Workflow, WorkflowTaskResult } from '../model/argo.js';
+import { isApiError } from '../model/errors.js';
+import { evaluateExpression } from './subst.js';
+
+export interface HttpRequestAction {
+  workflow: Workflow;
+  nodeId: string;
+  template: Template;
+}
+
+export async function performHttp(client: Client, req: HttpRequestAction): Promise<void> {
+  const h = req.template.http!;
+  const method = (h.method ?? 'GET').toUpperCase();
+  const headers: Record<string, string> = {};
+  for (const x of h.headers ?? []) if (x.value !== undefined) headers[x.name] = x.value;
+  let phase: 'Failed' | 'Error' | undefined;
+  let message: string | undefined;
+  let result = '';
+  try {
+    const ctl = new AbortController();
+    const timer = setTimeout(() => ctl.abort(), (h.timeoutSeconds ?? 30) * 1000);
+    let res: Response;
+    try {
+      res = await fetch(h.url, { method, headers, body: h.body ?? h.bodyFrom?.bytes, signal: ctl.signal });
+    } finally {
+      clearTimeout(timer);
+    }
+    result = await res.text();
+    const responseHeaders: Record<string, string[]> = {};
+    res.headers.forEach((v, k) => (responseHeaders[k] = [v]));
+    if (h.successCondition) {
+      const env = {
+        request: { method, url: h.url, body: h.body ?? '', headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])) },
+        response: { statusCode: BigInt(res.status), body: result, headers: responseHeaders },
+      };
+      let ok = false;
+      try {
+        ok = evaluateExpression(h.successCondition, {}, env) === true;
+      } catch (err) {
+        phase = 'Error';
+        message = `failed to evaluate successCondition '${h.successCondition}': ${(err as Error).message}`;
+      }
+      if (!ok && !phase) {
+        phase = 'Failed';
+        message = `successCondition '${h.successCondition}' evaluated false`;
+      }
+    } else if (res.status < 200 || res.status >= 300) {
+      phase = 'Failed';
+      message = `received non-2xx response code: ${res.status}`;
+    }
+  } catch (err) {
+    phase = 'Failed';
+    const e = err as Error & { cause?: Error };
+    message = e.name === 'AbortError' ? `request to ${h.url} timed out` : `${method} ${h.url}: ${e.cause?.message ?? e.message}`;
+  }
+  const wf = req.workflow;
+  const tr: WorkflowTaskResult = {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'WorkflowTaskResult',
+    metadata: {
+      name: req.nodeId,
+      namespace: wf.metadata.namespace,
+      labels: { [LABEL_WORKFLOW]: wf.metadata.name!, 'workflows.argoproj.io/report-outputs-completed': 'true' },
+      ownerReferences: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', name: wf.metadata.name!, uid: wf.metadata.uid! }],
+    },
+    outputs: result ? { result } : {},
+    ...(phase ? { phase, message } : {}),
+  };
+  try {
+    await client.create(tr);
+  } catch (err) {
+    if (!isApiError(err, 'AlreadyExists')) throw err;
+  }
+}
