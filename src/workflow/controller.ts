@@ -9,6 +9,7 @@ import { isApiError } from '../model/errors.js';
 import { type KObject, randomSuffix, rfc3339 } from '../model/object.js';
 import { performHttp } from './http.js';
 import { type OperatorEnv, type OperatorResult, operate } from './operator.js';
+import { SyncManager } from './sync.js';
 
 export interface Logger {
   info(msg: string, fields?: object): void;
@@ -57,6 +58,8 @@ export class WorkflowController {
   private stopped = false;
   /** HTTP template requests in flight, by node ID, so a reconcile does not send one twice. */
   private httpInFlight = new Set<string>();
+  /** Mutexes and semaphores across every workflow; a freed lock wakes its waiters. */
+  private sync = new SyncManager((wfKey) => this.enqueue(wfKey));
   private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly opts: WorkflowControllerOptions) {
@@ -84,6 +87,7 @@ export class WorkflowController {
       add: (wf) => this.enqueue(key(wf)),
       update: (_o, wf) => this.enqueue(key(wf)),
       delete: (wf) => {
+        this.sync.releaseWorkflow(key(wf));
         this.written.delete(key(wf));
         this.podIndex.delete(key(wf));
         this.resultIndex.delete(key(wf));
@@ -92,6 +96,11 @@ export class WorkflowController {
     await Promise.all([this.templates.start(), this.clusterTemplates.start(), this.configMaps.start()]);
     await Promise.all([this.pods.start(), this.results.start()]);
     await this.workflows.start();
+    // Locks held before a restart are held again before anyone else can take them.
+    for (const wf of this.workflows.list()) {
+      const holding = (wf.status?.synchronization as { holding?: { lock: string; holder: string }[] } | undefined)?.holding ?? [];
+      for (const h of holding) this.sync.restore(h.lock, h.holder);
+    }
   }
 
   stop(): void {
@@ -176,6 +185,7 @@ export class WorkflowController {
       getClusterWorkflowTemplate: (name) => this.clusterTemplates.get(name),
       getConfigMap: (ns, name) => this.configMaps.get(name, ns),
       nodeName: this.opts.nodeName,
+      sync: this.sync,
     };
     const result = operate(wf, env);
     await this.apply(k, wf, result);

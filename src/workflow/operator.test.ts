@@ -2,12 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { Workflow } from '../model/argo.js';
+import type { KObject } from '../model/object.js';
 import { fnv32a } from './names.js';
 import { simulate } from './simulate.js';
 
 const wf = (yaml: string): Workflow => ({ apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', metadata: { name: 'wf' }, spec: parse(yaml) });
 
-const echo = (pod: { spec?: unknown }) => {
+const echo = (pod: KObject) => {
   const c = (pod.spec as { containers: { args?: string[]; command?: string[] }[] }).containers[0];
   return { stdout: `${(c.args ?? []).join(' ')}\n` };
 };
@@ -395,5 +396,31 @@ templates:
       { configMaps: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'default' }, data: { k: 'from-cm' } }], run: (p) => echo(p) },
     );
     expect(r.byDisplayName('wf').outputs?.result).toBe('from-cm');
+  });
+});
+
+describe('synchronization', () => {
+  it('lets one workflow hold a mutex while another waits with Argo\'s message, then hands it over', async () => {
+    const { operate } = await import('./operator.js');
+    const { SyncManager } = await import('./sync.js');
+    const sync = new SyncManager();
+    const mk = (name: string) => ({ ...wf(`
+entrypoint: main
+synchronization: {mutex: {name: test}}
+templates:
+- name: main
+  container: {image: alpine}
+`), metadata: { name, namespace: 'default', uid: name } }) as Workflow;
+    const env = { now: new Date(), pods: new Map(), taskResults: new Map(), getWorkflowTemplate: () => undefined, getClusterWorkflowTemplate: () => undefined, getConfigMap: () => undefined, sync };
+    const a = operate(mk('a'), env).workflow;
+    expect(a.status?.phase).toBe('Running');
+    const b = operate(mk('b'), env).workflow;
+    expect(b.status?.phase).toBe('Pending');
+    expect(b.status?.message).toBe('Waiting for default/Mutex/test lock. Lock status: 1/1');
+    // a finishes: its pod succeeded
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a' }, status: { phase: 'Succeeded', containerStatuses: [{ name: 'main', state: { terminated: { exitCode: 0 } } }] } };
+    const done = operate(a, { ...env, pods: new Map([['a', pod]]), taskResults: new Map([['a', { apiVersion: 'argoproj.io/v1alpha1', kind: 'WorkflowTaskResult', metadata: { name: 'a' }, outputs: {} }]]) }).workflow;
+    expect(done.status?.phase).toBe('Succeeded');
+    expect(operate(b, env).workflow.status?.phase).toBe('Running');
   });
 });

@@ -26,6 +26,7 @@ import { DurationError, humanDuration, parseArgoDuration, secondsString } from '
 import { displayName, nodeId, podName } from './names.js';
 import { buildPod } from './pod.js';
 import { type Vars, addAggregateVars, addNodeVars, addOutputVars } from './scope.js';
+import { SyncManager } from './sync.js';
 import { evaluateExpression, evaluateWhen, substitute, substituteString } from './subst.js';
 
 export interface OperatorEnv {
@@ -39,6 +40,8 @@ export interface OperatorEnv {
   getConfigMap(namespace: string, name: string): KObject | undefined;
   /** Bind new Pods to this node (embedded mode); unset leaves them for a scheduler. */
   nodeName?: string;
+  /** Mutexes and semaphores shared with other workflows; a private one is used when omitted. */
+  sync?: SyncManager;
 }
 
 export interface WorkflowEvent {
@@ -101,6 +104,7 @@ class Operator {
   private deadlineExceeded = false;
   private runningPods = 0;
   private now: string;
+  private sync!: SyncManager;
 
   constructor(
     input: Workflow,
@@ -126,6 +130,8 @@ class Operator {
       this.finish('Error', (err as Error).message);
       return this.result;
     }
+    this.sync = this.env.sync ?? new SyncManager();
+    if (!this.acquireWorkflowLocks()) return this.result;
     this.shutdown = (wf.spec.shutdown as '' | 'Stop' | 'Terminate') || '';
     this.runningPods = Object.values(this.nodes).filter((n) => n.type === 'Pod' && !isFulfilled(n)).length;
     this.checkDeadline();
@@ -176,6 +182,74 @@ class Operator {
     if (this.shutdown) message = `Stopped with strategy '${this.shutdown}'`;
     this.finish(mainPhase === 'Succeeded' ? 'Succeeded' : mainPhase === 'Error' ? 'Error' : 'Failed', mainPhase === 'Succeeded' ? undefined : message);
     return this.result;
+  }
+
+  // ---------------------------------------------------------------- synchronization
+
+  private get wfKey(): string {
+    return `${this.wf.metadata.namespace ?? 'default'}/${this.wf.metadata.name}`;
+  }
+
+  /** The locks a synchronization block asks for, with their limits. */
+  private lockRequests(sync: Template['synchronization'], holder: string, priority: number) {
+    const ns = this.wf.metadata.namespace ?? 'default';
+    const out: { key: string; limit: number; holder: string; priority: number; workflowKey: string; label: string }[] = [];
+    const mutexes = [...(sync?.mutexes ?? []), ...(sync?.mutex ? [sync.mutex] : [])];
+    for (const m of mutexes) {
+      const name = substituteString(m.name ?? '', this.globals);
+      out.push({ key: `${m.namespace ?? ns}/Mutex/${name}`, limit: 1, holder, priority, workflowKey: this.wfKey, label: `${m.namespace ?? ns}/Mutex/${name}` });
+    }
+    const sems = [...(sync?.semaphores ?? []), ...(sync?.semaphore ? [sync.semaphore] : [])];
+    for (const sem of sems) {
+      const ref = sem.configMapKeyRef;
+      if (ref) {
+        const semNs = sem.namespace ?? ns;
+        const cm = this.env.getConfigMap(semNs, ref.name);
+        const raw = (cm?.data as Record<string, string> | undefined)?.[ref.key];
+        const limit = raw !== undefined && /^\d+$/.test(raw.trim()) ? Number(raw) : 1;
+        out.push({ key: `${semNs}/ConfigMap/${ref.name}/${ref.key}`, limit, holder, priority, workflowKey: this.wfKey, label: `${semNs}/ConfigMap/${ref.name}/${ref.key}` });
+      } else if (sem.database?.key) {
+        const key = substituteString(sem.database.key, this.globals);
+        out.push({ key: `${ns}/Database/${key}`, limit: 1, holder, priority, workflowKey: this.wfKey, label: `${ns}/Database/${key}` });
+      }
+    }
+    return out;
+  }
+
+  /** Try every lock; returns the first one still busy (after queueing for all of them). */
+  private acquire(reqs: ReturnType<Operator['lockRequests']>): { label: string; limit: number; key: string } | undefined {
+    let blocked: { label: string; limit: number; key: string } | undefined;
+    for (const r of reqs) if (!this.sync.tryAcquire(r) && !blocked) blocked = r;
+    if (blocked) for (const r of reqs) if (r !== blocked) this.sync.release(r.key, r.holder);
+    return blocked;
+  }
+
+  private acquireWorkflowLocks(): boolean {
+    const sync = this.spec.synchronization;
+    if (!sync) return true;
+    const reqs = this.lockRequests(sync, this.wfKey, this.spec.priority ?? 0);
+    const blocked = this.acquire(reqs);
+    const status = this.wf.status!;
+    if (blocked) {
+      status.phase = 'Pending';
+      status.message = `Waiting for ${blocked.label} lock. Lock status: ${this.sync.status(blocked.key).held}/${blocked.limit}`;
+      return false;
+    }
+    if (status.phase === 'Pending') status.phase = 'Running';
+    if (status.message?.startsWith('Waiting for ')) delete status.message;
+    this.recordHolding(reqs, true);
+    return true;
+  }
+
+  /** Keep status.synchronization.holding in step, so a restarted controller knows who holds what. */
+  private recordHolding(reqs: { key: string; holder: string }[], held: boolean): void {
+    const status = this.wf.status!;
+    const cur = ((status.synchronization as { holding?: { lock: string; holder: string }[] } | undefined)?.holding ?? []).filter(
+      (h) => !reqs.some((r) => r.key === h.lock && r.holder === h.holder),
+    );
+    if (held) cur.push(...reqs.map((r) => ({ lock: r.key, holder: r.holder })));
+    if (cur.length) status.synchronization = { holding: cur };
+    else delete status.synchronization;
   }
 
   // ---------------------------------------------------------------- workflow-level set-up
@@ -290,6 +364,8 @@ class Operator {
 
   private finish(phase: 'Succeeded' | 'Failed' | 'Error', message?: string): void {
     const status = this.wf.status!;
+    this.sync?.releaseWorkflow(this.wfKey);
+    delete status.synchronization;
     status.phase = phase;
     status.finishedAt = this.now;
     if (message) status.message = message;
@@ -491,12 +567,30 @@ class Operator {
       }
     }
 
+    let fresh = existing;
+    if (body.synchronization && (!existing || existing.synchronizationStatus?.waiting)) {
+      const holder = `${this.wfKey}/${nodeId(this.wf.metadata.name!, nodeName)}`;
+      const blocked = this.acquire(this.lockRequests(body.synchronization, holder, Number(tmpl.priority ?? this.spec.priority ?? 0)));
+      if (blocked) {
+        const waiting = existing ?? this.initNode(nodeName, nodeTypeOf(tmpl), tmpl, opts, 'Pending');
+        waiting.phase = 'Pending';
+        waiting.message = `Waiting for ${blocked.label} lock. Lock status: ${this.sync.status(blocked.key).held}/${blocked.limit}`;
+        waiting.synchronizationStatus = { waiting: blocked.label };
+        return waiting;
+      }
+      this.recordHolding(this.lockRequests(body.synchronization, holder, 0), true);
+      if (existing) {
+        // The lock is ours now: start the template as if the node were new.
+        delete this.nodes[existing.id];
+        fresh = undefined;
+      }
+    }
     let node: NodeStatus | undefined;
-    if (body.steps) node = this.executeSteps(nodeName, body, ctx, localVars, opts, existing);
-    else if (body.dag) node = this.executeDag(nodeName, body, ctx, localVars, opts, existing);
-    else if (body.suspend) node = this.executeSuspend(nodeName, body, opts, existing);
-    else if (body.container || body.script || body.containerSet) node = this.executePod(nodeName, body, opts, existing, localVars);
-    else if (body.http) node = this.executeHttp(nodeName, body, opts, existing);
+    if (body.steps) node = this.executeSteps(nodeName, body, ctx, localVars, opts, fresh);
+    else if (body.dag) node = this.executeDag(nodeName, body, ctx, localVars, opts, fresh);
+    else if (body.suspend) node = this.executeSuspend(nodeName, body, opts, fresh);
+    else if (body.container || body.script || body.containerSet) node = this.executePod(nodeName, body, opts, fresh, localVars);
+    else if (body.http) node = this.executeHttp(nodeName, body, opts, fresh);
     else if (body.resource || body.data || body.plugin) {
       const kind = body.resource ? 'resource' : body.data ? 'data' : 'plugin';
       node = existing ?? this.initNode(nodeName, 'Pod', tmpl, opts, 'Error', `${kind} templates are not supported yet by Argosy`);
@@ -505,6 +599,11 @@ class Operator {
       node = existing ?? this.initNode(nodeName, 'Skipped', tmpl, opts, 'Error', `template ${tmpl.name ?? ''} has no type: set one of container, script, steps, dag, suspend, resource, data, http, containerSet`);
     }
     if (!node) return undefined;
+    if (body.synchronization && isFulfilled(node)) {
+      const reqs = this.lockRequests(body.synchronization, `${this.wfKey}/${node.id}`, 0);
+      for (const r of reqs) this.sync.release(r.key, r.holder);
+      this.recordHolding(reqs, false);
+    }
     if (resolved.ref) node.templateRef = resolved.ref;
     if (ctx.scope !== 'local/') node.templateScope = ctx.scope;
     if (inputs.parameters?.length || inputs.artifacts?.length) node.inputs = body.inputs;

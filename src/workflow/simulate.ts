@@ -50,7 +50,7 @@ export function simulate(input: Workflow, opts: SimOptions = {}): SimResult {
   const pending: { pod: KObject; doneAt: number; outcome: PodOutcome }[] = [];
   const created: string[] = [];
   const configMaps = new Map((opts.configMaps ?? []).map((c) => [`${c.metadata.namespace ?? 'default'}/${c.metadata.name}`, clone(c)]));
-  const run = opts.run ?? (() => ({ exitCode: 0 }));
+  const run = opts.run ?? ((): PodOutcome => ({ exitCode: 0 }));
   let passes = 0;
   for (; passes < (opts.maxSteps ?? 500); passes++) {
     const env: OperatorEnv = {
