@@ -15,7 +15,11 @@ export const quantile = (xs, q) => {
   const i = Math.min(a.length - 1, Math.max(0, Math.ceil(q * a.length) - 1));
   return a[i];
 };
-export const median = (xs) => quantile(xs, 0.5);
+export const median = (xs) => {
+  const a = [...xs].sort((x, y) => x - y);
+  const m = a.length >> 1;
+  return a.length % 2 ? a[m] : (a[m - 1] + a[m]) / 2;
+};
 
 /** Format a number with sensible precision. */
 export const fmt = (x, unit = '') => {

@@ -6,11 +6,16 @@ export function shape(name) {
     // (a) chain of 200
     for (let i = 0; i < 200; i++) deps[`c${i}`] = i ? [`c${i - 1}`] : [];
   } else if (name === 'fan' || /^fan\d+$/.test(name)) {
-    // (b) root -> N parallel -> sink (N = 1000: 1002 tasks); `fan5000` is the memory benchmark's shape
+    // (b) root -> N parallel -> sink (N = 1000: 1002 tasks)
     const n = name === 'fan' ? 1000 : Number(name.slice(3));
     deps.root = [];
     for (let i = 0; i < n; i++) deps[`m${i}`] = ['root'];
     deps.sink = Array.from({ length: n }, (_, i) => `m${i}`);
+  } else if (/^fanout\d+$/.test(name)) {
+    // root -> N parallel leaves, no sink: the memory benchmark's shape (a 5,000-way join would be
+    // one task with 5,000 dependencies, which measures something else)
+    deps.root = [];
+    for (let i = 0; i < Number(name.slice(6)); i++) deps[`m${i}`] = ['root'];
   } else if (name === 'lattice') {
     // (c) 30 layers x 30 wide, node(l,i) <- (l-1,i),(l-1,(i+1)%30)  (900 tasks)
     for (let l = 0; l < 30; l++)

@@ -1,7 +1,12 @@
 // Commands that talk to (or are) an Argosy server: `server`, `submit`, `list`, `get`, `logs`, …
 // Registered on the root command by main.ts.
 import type { Command } from 'commander';
+import { registerServerCommand } from './remote/server-cmd.js';
+import { registerTemplateCommands } from './remote/templates.js';
+import { registerWorkflowCommands } from './remote/workflows.js';
 
 export function registerServerCommands(program: Command): void {
-  void program;
+  registerServerCommand(program);
+  registerWorkflowCommands(program);
+  registerTemplateCommands(program);
 }

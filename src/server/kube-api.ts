@@ -204,6 +204,7 @@ export class KubeApi {
     };
     const startStream = () => {
       res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
+      res.flushHeaders();
       headersWritten = true;
     };
     let watch: { stop(): void } | undefined;
@@ -376,6 +377,7 @@ export class KubeApi {
     const ac = new AbortController();
     req.on('close', () => ac.abort());
     res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
+    res.flushHeaders();
     try {
       await readPodLogs(
         this.opts.dataDir,
@@ -450,9 +452,6 @@ function checkBodyTarget(obj: KObject, info: KindInfo, namespace: string | undef
   }
   if (info.namespaced && namespace && obj.metadata.namespace && obj.metadata.namespace !== namespace) {
     throw badRequest(`the namespace of the provided object (${obj.metadata.namespace}) does not match the namespace sent on the request (${namespace})`);
-  }
-  if (info.namespaced && !namespace && !obj.metadata.namespace) {
-    throw badRequest(`${info.plural} are namespaced: POST to /…/namespaces/{namespace}/${info.plural}`);
   }
 }
 

@@ -8,6 +8,7 @@ import type { Workflow, WorkflowTaskResult, WorkflowTemplate } from '../model/ar
 import { isApiError } from '../model/errors.js';
 import { type KObject, randomSuffix, rfc3339 } from '../model/object.js';
 import { performHttp } from './http.js';
+import { performResource } from './resource.js';
 import { type OperatorEnv, type OperatorResult, operate } from './operator.js';
 import { SyncManager } from './sync.js';
 
@@ -60,6 +61,8 @@ export class WorkflowController {
   private httpInFlight = new Set<string>();
   /** Mutexes and semaphores across every workflow; a freed lock wakes its waiters. */
   private sync = new SyncManager((wfKey) => this.enqueue(wfKey));
+  /** Resource templates waiting on a condition; aborted when the controller stops. */
+  private aborts = new Set<AbortController>();
   private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly opts: WorkflowControllerOptions) {
@@ -108,6 +111,7 @@ export class WorkflowController {
     for (const inf of [this.workflows, this.pods, this.results, this.templates, this.clusterTemplates, this.configMaps]) inf.stop();
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
+    for (const ac of this.aborts) ac.abort();
   }
 
   /** Resolves when no reconcile is queued or running (timers may still be pending). */
@@ -209,6 +213,18 @@ export class WorkflowController {
       ),
     );
     for (const w of r.configMapWrites) await this.writeConfigMap(w);
+    for (const h of r.resourceActions) {
+      if (this.httpInFlight.has(h.nodeId)) continue;
+      this.httpInFlight.add(h.nodeId);
+      const ac = new AbortController();
+      this.aborts.add(ac);
+      performResource(this.client, { workflow: wf, nodeId: h.nodeId, template: h.template }, ac.signal)
+        .catch((err) => this.log.error('resource template failed', { workflow: k, error: String(err) }))
+        .finally(() => {
+          this.aborts.delete(ac);
+          this.httpInFlight.delete(h.nodeId);
+        });
+    }
     for (const h of r.httpRequests) {
       if (this.httpInFlight.has(h.nodeId)) continue;
       this.httpInFlight.add(h.nodeId);

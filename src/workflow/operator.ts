@@ -60,6 +60,8 @@ export interface OperatorResult {
   configMapWrites: { namespace: string; name: string; key: string; value: string; labels: Record<string, string> }[];
   /** HTTP templates to perform; their outcome comes back as a task result named after the node. */
   httpRequests: { nodeId: string; template: Template }[];
+  /** Resource templates to perform, likewise. */
+  resourceActions: { nodeId: string; template: Template }[];
   /** Reconcile again after this many ms even if nothing changes (timers: backoff, suspend, deadlines). */
   requeueAfterMs?: number;
 }
@@ -112,7 +114,7 @@ class Operator {
   ) {
     this.wf = clone(input);
     this.now = rfc3339(env.now);
-    this.result = { workflow: this.wf, createPods: [], deletePods: [], events: [], configMapWrites: [], httpRequests: [] };
+    this.result = { workflow: this.wf, createPods: [], deletePods: [], events: [], configMapWrites: [], httpRequests: [], resourceActions: [] };
   }
 
   run(): OperatorResult {
@@ -591,8 +593,9 @@ class Operator {
     else if (body.suspend) node = this.executeSuspend(nodeName, body, opts, fresh);
     else if (body.container || body.script || body.containerSet) node = this.executePod(nodeName, body, opts, fresh, localVars);
     else if (body.http) node = this.executeHttp(nodeName, body, opts, fresh);
-    else if (body.resource || body.data || body.plugin) {
-      const kind = body.resource ? 'resource' : body.data ? 'data' : 'plugin';
+    else if (body.resource) node = this.executeAgentTask(nodeName, body, opts, fresh, 'Pod', this.result.resourceActions);
+    else if (body.data || body.plugin) {
+      const kind = body.data ? 'data' : 'plugin';
       node = existing ?? this.initNode(nodeName, 'Pod', tmpl, opts, 'Error', `${kind} templates are not supported yet by Argosy`);
       this.markNode(node, 'Error', `${kind} templates are not supported yet by Argosy`);
     } else {
@@ -914,11 +917,23 @@ class Operator {
   // ---------------------------------------------------------------- http
 
   private executeHttp(nodeName: string, tmpl: Template, opts: ExecOpts, existing: NodeStatus | undefined): NodeStatus {
-    const node = existing ?? this.initNode(nodeName, 'HTTP', tmpl, opts, 'Running');
+    return this.executeAgentTask(nodeName, tmpl, opts, existing, 'HTTP', this.result.httpRequests);
+  }
+
+  /** Work the controller does itself (HTTP requests, resource actions): asked for until a task result answers. */
+  private executeAgentTask(
+    nodeName: string,
+    tmpl: Template,
+    opts: ExecOpts,
+    existing: NodeStatus | undefined,
+    type: NodeType,
+    queue: { nodeId: string; template: Template }[],
+  ): NodeStatus {
+    const node = existing ?? this.initNode(nodeName, type, tmpl, opts, 'Running');
     const result = this.env.taskResults.get(node.id);
     if (!result) {
-      // Not answered yet (or the controller restarted mid-request): ask for it; the controller dedups.
-      this.result.httpRequests.push({ nodeId: node.id, template: tmpl });
+      // Not answered yet (or the controller restarted mid-request): ask again; the controller dedups.
+      queue.push({ nodeId: node.id, template: tmpl });
       return node;
     }
     if (result.outputs && Object.keys(result.outputs).length) node.outputs = result.outputs;
