@@ -137,3 +137,17 @@ describe('argosy lint', () => {
     expect(r.err).toMatch(/spec\.entrypoint/);
   });
 });
+
+describe('resource templates', () => {
+  it('create Workflows in the store, wait on success/failure conditions and read jsonPath outputs', () => {
+    const r = argosy(['run', join(__dirname, 'fixtures', 'resource-template.yaml'), '-o', 'json']);
+    expect(r.code).toBe(0);
+    const nodes = Object.values(JSON.parse(r.out).status.nodes) as { displayName: string; phase: string; message?: string; outputs?: { parameters?: { value: string }[] } }[];
+    const child = nodes.find((n) => n.displayName === 'child')!;
+    expect(child.phase).toBe('Succeeded');
+    expect(child.outputs?.parameters?.[0].value).toMatch(/^child-[a-z0-9]{5}$/);
+    const fail = nodes.find((n) => n.displayName === 'fail')!;
+    expect(fail.phase).toBe('Failed');
+    expect(fail.message).toBe("failure condition 'status.phase in (Failed, Error)' matched");
+  });
+});

@@ -58,80 +58,76 @@ function podNameOf(wf: Workflow, n: NodeStatus): string {
   return n.templateName ? `${wfName}-${n.templateName}-${hash}` : `${wfName}-${hash}`;
 }
 
-/** The `argo get` node tree: STEP, TEMPLATE, PODNAME, DURATION, MESSAGE. Step groups are folded into the lines. */
+/** The `argo get` node tree: STEP, TEMPLATE, PODNAME, DURATION, MESSAGE, drawn as argo draws it —
+ * step groups as siblings (`├───✔ a`, `└─┬─✔ b` / `  └─✔ c`), DAG tasks, retries and loops nested. */
 export function nodeTree(wf: Workflow, opts: { colors?: boolean; now?: number } = {}): string {
   const nodes = wf.status?.nodes ?? {};
   const root = nodes[wf.metadata.name!];
   if (!root) return '';
   const rows: string[][] = [];
   const colors = !!opts.colors;
+  const row = (n: NodeStatus, prefix: string) =>
+    rows.push([
+      `${prefix}${icon(n, colors)} ${n.displayName}`,
+      n.templateRef ? `${n.templateRef.name}/${n.templateRef.template}` : n.templateName ?? '',
+      podNameOf(wf, n),
+      nodeDuration(n, opts.now),
+      n.message ?? '',
+    ]);
   const seen = new Set<string>();
-  const visit = (n: NodeStatus, prefix: string, childPrefix: string) => {
+  // Draw `n` on a line starting with `lead`, and its children under `indent`.
+  const draw = (n: NodeStatus, lead: string, indent: string) => {
     if (seen.has(n.id)) return;
     seen.add(n.id);
-    rows.push([`${prefix}${icon(n, colors)} ${n.displayName}`, n.templateRef ? `${n.templateRef.name}/${n.templateRef.template}` : n.templateName ?? '', podNameOf(wf, n), nodeDuration(n, opts.now), n.message ?? '']);
-    const kids = childrenOf(n, nodes, wf);
+    row(n, lead);
+    drawChildren(n, indent);
+  };
+  const drawChildren = (n: NodeStatus, indent: string) => {
+    if (n.type === 'Steps') {
+      const groups = Object.values(nodes)
+        .filter((g) => g.type === 'StepGroup' && g.boundaryID === n.id && g.name.startsWith(`${n.name}[`))
+        .sort((a, b) => groupIndex(a.name) - groupIndex(b.name));
+      const exits = (n.children ?? []).map((id) => nodes[id]).filter((c) => c && c.type !== 'StepGroup');
+      groups.forEach((g, gi) => {
+        const lastGroup = gi === groups.length - 1 && !exits.length;
+        const members = (g.children ?? []).map((id) => nodes[id]).filter(Boolean);
+        seen.add(g.id);
+        members.forEach((m, mi) => {
+          const first = mi === 0;
+          const lastMember = mi === members.length - 1;
+          let lead: string;
+          if (members.length === 1) lead = `${indent}${lastGroup ? '└' : '├'}───`;
+          else if (first) lead = `${indent}${lastGroup ? '└' : '├'}─┬─`;
+          else lead = `${indent}${lastGroup ? ' ' : '│'} ${lastMember ? '└' : '├'}─`;
+          const under = members.length === 1 ? `${indent}${lastGroup ? ' ' : '│'}   ` : `${indent}${lastGroup ? ' ' : '│'} ${lastMember ? ' ' : '│'} `;
+          draw(m, lead, under);
+        });
+      });
+      exits.forEach((c, i) => draw(c, `${indent}${i === exits.length - 1 ? '└' : '├'}───`, `${indent}${i === exits.length - 1 ? ' ' : '│'}   `));
+      return;
+    }
+    let kids: NodeStatus[];
+    if (n.type === 'DAG') {
+      kids = Object.values(nodes).filter((x) => x.boundaryID === n.id && x.name.startsWith(`${n.name}.`) && !x.name.slice(n.name.length + 1).includes('.') && !/\(\d+:/.test(x.name.slice(n.name.length + 1)));
+      kids.sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? '') || a.name.localeCompare(b.name));
+      kids.push(...(n.children ?? []).map((id) => nodes[id]).filter((c) => c && c.name.startsWith(`${n.name}.onExit`)));
+    } else {
+      // Retry attempts, loop iterations, containers, hooks: the node's own children.
+      kids = (n.children ?? []).map((id) => nodes[id]).filter((c) => c && c.type !== 'StepGroup' && (c.name.startsWith(n.name) || n.type === 'Retry' || n.type === 'TaskGroup'));
+    }
     kids.forEach((k, i) => {
       const last = i === kids.length - 1;
-      visit(k, `${childPrefix}${last ? '└─' : '├─'}`, `${childPrefix}${last ? '  ' : '│ '}`);
+      draw(k, `${indent}${last ? '└' : '├'}─`, `${indent}${last ? ' ' : '│'} `);
     });
   };
-  visit(root, ' ', ' ');
-  const onExit = nodes[`${wf.metadata.name}-${0}`];
-  void onExit;
-  for (const n of Object.values(nodes)) {
-    if (!seen.has(n.id) && n.name === `${wf.metadata.name}.onExit`) visit(n, ' ', ' ');
-  }
+  draw(root, ' ', ' ');
+  for (const n of Object.values(nodes)) if (!seen.has(n.id) && !n.boundaryID && n.id !== root.id && n.type !== 'StepGroup') draw(n, ' ', ' ');
   return table(['STEP', 'TEMPLATE', 'PODNAME', 'DURATION', 'MESSAGE'], rows);
 }
 
-/** Children to draw under a node: step groups are replaced by their members, and nodes reached
- * through a previous group's outbound edges are not repeated. */
-function childrenOf(n: NodeStatus, nodes: Record<string, NodeStatus>, wf: Workflow): NodeStatus[] {
-  const out: NodeStatus[] = [];
-  for (const id of n.children ?? []) {
-    const c = nodes[id];
-    if (!c) continue;
-    if (c.type === 'StepGroup') {
-      out.push(...(c.children ?? []).map((x) => nodes[x]).filter(Boolean));
-      // Later groups hang off this group's members; flatten them into the same list.
-      let next = nextGroup(c, nodes);
-      while (next) {
-        out.push(...(next.children ?? []).map((x) => nodes[x]).filter(Boolean));
-        next = nextGroup(next, nodes);
-      }
-    } else if (n.type === 'DAG' || n.type === 'TaskGroup' || n.type === 'Retry' || n.type === 'Steps' || c.boundaryID === n.id || c.boundaryID === n.boundaryID || !c.boundaryID) {
-      if (n.type !== 'StepGroup' && c.boundaryID && c.boundaryID !== n.id && n.type !== 'Retry' && n.type !== 'TaskGroup' && !c.name.startsWith(n.name)) {
-        // A DAG edge from a sibling task: drawn under the DAG, not here.
-        continue;
-      }
-      out.push(c);
-    }
-  }
-  void wf;
-  if (n.type === 'DAG') {
-    // DAG tasks hang off their dependencies; list every task of this DAG once, directly under it.
-    const tasks = Object.values(nodes).filter((x) => x.boundaryID === n.id && x.name.startsWith(`${n.name}.`) && !x.name.slice(n.name.length + 1).includes('.') && !/\(\d+/.test(x.name.slice(n.name.length + 1)));
-    return tasks.sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? '') || a.name.localeCompare(b.name));
-  }
-  return out;
-}
-
-function nextGroup(group: NodeStatus, nodes: Record<string, NodeStatus>): NodeStatus | undefined {
-  for (const id of group.children ?? []) {
-    const member = nodes[id];
-    const stack = [member];
-    while (stack.length) {
-      const x = stack.pop();
-      if (!x) continue;
-      for (const cid of x.children ?? []) {
-        const c = nodes[cid];
-        if (c?.type === 'StepGroup' && c.boundaryID === group.boundaryID) return c;
-        if (c && (x.type === 'Retry' || x.type === 'TaskGroup' || c.boundaryID !== group.boundaryID)) stack.push(c);
-      }
-    }
-  }
-  return undefined;
+function groupIndex(name: string): number {
+  const m = /\[(\d+)\]$/.exec(name);
+  return m ? Number(m[1]) : 0;
 }
 
 export function workflowSummary(wf: Workflow, opts: { colors?: boolean; now?: number } = {}): string {

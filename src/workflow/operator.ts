@@ -91,6 +91,11 @@ const failedOrError = (p: NodePhase) => p === 'Failed' || p === 'Error';
 /** A problem with the workflow itself (bad reference, missing input): the node or workflow ends Error. */
 export class WorkflowSpecError extends Error {}
 
+interface ContainerStatus {
+  name: string;
+  state?: { running?: object; terminated?: { exitCode: number; reason?: string }; waiting?: { reason?: string } };
+}
+
 export function operate(input: Workflow, env: OperatorEnv): OperatorResult {
   return new Operator(input, env).run();
 }
@@ -392,7 +397,7 @@ class Operator {
   }
 
   private updateProgress(): void {
-    const pods = Object.values(this.wf.status?.nodes ?? {}).filter((n) => n.type === 'Pod' || n.type === 'Container');
+    const pods = Object.values(this.wf.status?.nodes ?? {}).filter((n) => n.type === 'Pod' || n.type === 'HTTP');
     const done = pods.filter((n) => n.phase === 'Succeeded' || n.phase === 'Skipped').length;
     this.wf.status!.progress = `${done}/${pods.length}`;
   }
@@ -817,7 +822,28 @@ class Operator {
       return node;
     }
     this.assessPod(node, tmpl);
+    if (tmpl.containerSet) this.assessContainers(node, tmpl);
     return node;
+  }
+
+  /** A containerSet pod shows each of its containers as a `Container` child node. */
+  private assessContainers(node: NodeStatus, tmpl: Template): void {
+    const pod = this.env.pods.get(node.id);
+    const st = (pod?.status ?? {}) as { containerStatuses?: ContainerStatus[]; initContainerStatuses?: ContainerStatus[] };
+    const statuses = [...(st.initContainerStatuses ?? []), ...(st.containerStatuses ?? [])];
+    for (const c of tmpl.containerSet!.containers) {
+      const name = `${node.name}.${c.name}`;
+      let child = this.nodeByName(name);
+      if (!child) {
+        child = this.initNode(name, 'Container', tmpl, { boundaryId: node.boundaryID ?? '' }, 'Pending');
+        child.displayName = c.name!;
+      }
+      this.addChild(node, child);
+      const s = statuses.find((x) => x.name === c.name)?.state;
+      if (s?.terminated) this.markNode(child, s.terminated.exitCode === 0 ? 'Succeeded' : 'Failed', s.terminated.exitCode === 0 ? undefined : `${s.terminated.reason ?? 'Error'} (exit code ${s.terminated.exitCode})`);
+      else if (s?.running) this.markNode(child, 'Running');
+      else if (isFulfilled(node)) this.markNode(child, node.phase === 'Succeeded' ? 'Succeeded' : 'Failed');
+    }
   }
 
   /** Seconds left for a pod: the template's activeDeadlineSeconds, capped by the workflow deadline. */
