@@ -1,6 +1,7 @@
 // An embedded Argosy: store, node agent and workflow controller in one process, nothing else needed.
 // `argosy run` and `argosy conformance` use it with a memory store; the server uses it with SQLite.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedClient } from '../client/embedded.js';
@@ -57,7 +58,8 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
       controller.stop();
       await agent.stop();
       await store.close();
-      if (temporary) rmSync(dataDir, { recursive: true, force: true });
+      // Thousands of pod directories take a while to remove: do it without holding up the caller.
+      if (temporary) spawn('rm', ['-rf', dataDir], { detached: true, stdio: 'ignore' }).unref();
     },
   };
 }

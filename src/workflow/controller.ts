@@ -153,12 +153,24 @@ export class WorkflowController {
       this.running++;
       // Let a burst of events land before reconciling: they coalesce into this one pass.
       setImmediate(() => {
+        const started = performance.now();
         this.reconcile(k)
           .catch((err) => this.log.error('reconcile failed', { workflow: k, error: String((err as Error).stack ?? err) }))
           .finally(() => {
             this.running--;
-            this.active.delete(k);
-            if (this.dirty.delete(k)) this.enqueue(k);
+            // A workflow whose reconcile is expensive (thousands of nodes) is paced by that cost, so the
+            // controller leaves at least as much time to the Pods as it takes for itself.
+            const cost = performance.now() - started;
+            if (this.dirty.delete(k)) {
+              if (cost > 5) setTimeout(() => {
+                this.active.delete(k);
+                this.enqueue(k);
+              }, cost);
+              else {
+                this.active.delete(k);
+                this.enqueue(k);
+              }
+            } else this.active.delete(k);
             this.pump();
             if (!this.running && !this.queue.size) for (const w of this.idleWaiters.splice(0)) w();
           });

@@ -12,9 +12,19 @@ export function fnv32a(s: string): number {
   return h >>> 0;
 }
 
+const idCache = new Map<string, string>();
+
 /** The root node is ID'd as the workflow; every other node as `<workflow>-<fnv32a(node name)>`. */
 export function nodeId(workflowName: string, nodeName: string): string {
-  return nodeName === workflowName ? workflowName : `${workflowName}-${fnv32a(nodeName)}`;
+  if (nodeName === workflowName) return workflowName;
+  const key = `${workflowName}\u0000${nodeName}`;
+  let id = idCache.get(key);
+  if (id === undefined) {
+    id = `${workflowName}-${fnv32a(nodeName)}`;
+    if (idCache.size > 100_000) idCache.clear();
+    idCache.set(key, id);
+  }
+  return id;
 }
 
 const MAX_POD_PREFIX = 253 - 10 - 1;

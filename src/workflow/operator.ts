@@ -1360,6 +1360,7 @@ class Operator {
       for (const m of (t.depends ?? '').matchAll(/([A-Za-z0-9_-]+)\.(Failed|Errored|AllFailed|AnySucceeded|Completed)\b/g)) handled.add(m[1]);
     }
     const scope: Vars = { ...vars };
+    const scoped = new Map<string, string>();
     const taskNode = (name: string) => this.nodeByName(`${nodeName}.${name}`);
     let anyFailed = false;
     let progressed = true;
@@ -1367,8 +1368,14 @@ class Operator {
     // Loop until no task changes state in this pass (tasks that finish at once unblock others).
     while (progressed) {
       progressed = false;
-      // Outputs of finished tasks are visible to the tasks that start in this pass.
-      for (const t of dag.tasks) if (taskNode(t.name)) this.addStepVars(scope, 'tasks', t, nodeName, ctx);
+      // Outputs of finished tasks are visible to the tasks that start in this pass (added once per phase).
+      for (const t of dag.tasks) {
+        const n = taskNode(t.name);
+        if (n && scoped.get(t.name) !== n.phase) {
+          scoped.set(t.name, n.phase);
+          this.addStepVars(scope, 'tasks', t, nodeName, ctx);
+        }
+      }
       let running = 0;
       for (const t of dag.tasks) {
         const n = taskNode(t.name);
@@ -1403,7 +1410,13 @@ class Operator {
         }
         const before = current?.phase;
         // Dependencies may have finished earlier in this same pass: bring their outputs into scope.
-        for (const d of taskDeps) this.addStepVars(scope, 'tasks', tasks.get(d)!, nodeName, ctx);
+        for (const d of taskDeps) {
+          const dn = taskNode(d);
+          if (dn && scoped.get(d) !== dn.phase) {
+            scoped.set(d, dn.phase);
+            this.addStepVars(scope, 'tasks', tasks.get(d)!, nodeName, ctx);
+          }
+        }
         const n = this.executeTask(t, nodeName, ctx, scope, node, taskDeps, (d) => taskNode(d));
         if (n && (!current || n.phase !== before)) progressed = true;
         if (n && !current && !isFulfilled(n)) running++;
@@ -1413,7 +1426,7 @@ class Operator {
         if (n && failedOrError(n.phase) && !continues(t, n.phase) && !handled.has(t.name)) anyFailed = true;
       }
     }
-    for (const t of dag.tasks) if (taskNode(t.name)) this.addStepVars(scope, 'tasks', t, nodeName, ctx);
+    if (tmpl.outputs) for (const t of dag.tasks) if (taskNode(t.name)) this.addStepVars(scope, 'tasks', t, nodeName, ctx);
     // Done when every wanted task is fulfilled, or (failFast) nothing more will start.
     const open = [...wanted].filter((n) => {
       const x = taskNode(n);
@@ -1583,19 +1596,13 @@ class Operator {
         })
         .join(' && ');
     }
+    const compiled = compileDepends(expr, tasks);
     const env: Record<string, unknown> = {};
-    const names = [...tasks.keys()].sort((a, b) => b.length - a.length);
-    let text = expr;
-    // Rewrite task names to identifiers expr-lang accepts, and bare names to "finished well".
-    const ident = (n: string) => `__t_${n.replace(/[^A-Za-z0-9_]/g, (c) => `_${c.charCodeAt(0)}_`)}`;
-    for (const n of names) {
-      const esc = n.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
-      text = text.replace(new RegExp(`(?<![\\w.-])${esc}(?![\\w-])(?!\\.)`, 'g'), `(${ident(n)}.Succeeded || ${ident(n)}.Skipped || ${ident(n)}.Daemoned)`);
-      text = text.replace(new RegExp(`(?<![\\w.-])${esc}\\.`, 'g'), `${ident(n)}.`);
+    for (const [n, id] of compiled.names) {
       const node = taskNode(n);
       const phase = node?.phase;
-      const children = node?.type === 'TaskGroup' ? (node.children ?? []).map((id) => this.nodes[id]).filter(Boolean) : [];
-      env[ident(n)] = {
+      const children = node?.type === 'TaskGroup' ? (node.children ?? []).map((c) => this.nodes[c]).filter(Boolean) : [];
+      env[id] = {
         Succeeded: phase === 'Succeeded',
         Failed: phase === 'Failed',
         Errored: phase === 'Error',
@@ -1607,8 +1614,7 @@ class Operator {
       };
     }
     try {
-      const v = evaluateExpression(text, {}, env);
-      return v === true;
+      return evaluateExpression(compiled.text, {}, env) === true;
     } catch (err) {
       return new Error(`invalid depends '${expr}': ${(err as Error).message}`);
     }
@@ -1817,18 +1823,34 @@ function loopIndex(name: string): number {
 function taskDependencies(t: DAGTask, tasks: Map<string, DAGTask>): string[] {
   if (t.dependencies?.length) return t.dependencies.filter((d) => tasks.has(d));
   if (!t.depends) return [];
-  const found = new Set<string>();
-  const names = [...tasks.keys()].sort((a, b) => b.length - a.length);
-  let text = t.depends;
-  for (const n of names) {
-    const esc = n.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
-    const re = new RegExp(`(?<![\\w.-])${esc}(?![\\w-])`, 'g');
-    if (re.test(text)) {
-      found.add(n);
-      text = text.replace(re, ' ');
-    }
-  }
-  return [...found];
+  return [...compileDepends(t.depends, tasks).names.keys()];
+}
+
+/** A `depends` expression rewritten for expr-lang: task names (which may hold `-`) become
+ * identifiers, and a bare name means "finished well". Cached: a DAG asks for the same ones often. */
+const dependsCache = new Map<string, { text: string; names: Map<string, string> }>();
+const DEPENDS_TOKEN = /[A-Za-z0-9_][A-Za-z0-9_-]*(?:\.[A-Za-z]+)?/g;
+
+function compileDepends(expr: string, tasks: Map<string, DAGTask>): { text: string; names: Map<string, string> } {
+  const cached = dependsCache.get(expr);
+  if (cached && [...cached.names.keys()].every((n) => tasks.has(n))) return cached;
+  const names = new Map<string, string>();
+  const ident = (n: string) => {
+    let id = names.get(n);
+    if (!id) names.set(n, (id = `__t${names.size}`));
+    return id;
+  };
+  const text = expr.replace(DEPENDS_TOKEN, (tok) => {
+    const dot = tok.indexOf('.');
+    const base = dot < 0 ? tok : tok.slice(0, dot);
+    if (!tasks.has(base)) return tok;
+    const id = ident(base);
+    return dot < 0 ? `(${id}.Succeeded || ${id}.Skipped || ${id}.Daemoned)` : `${id}${tok.slice(dot)}`;
+  });
+  const out = { text, names };
+  if (dependsCache.size > 5000) dependsCache.clear();
+  dependsCache.set(expr, out);
+  return out;
 }
 
 function leafTasks(tasks: DAGTask[], deps: Map<string, string[]>): string[] {
