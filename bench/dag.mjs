@@ -18,7 +18,7 @@ const SHAPES = (process.env.BENCH_DAG_SHAPES ?? 'chain,lattice,fan').split(',').
 const RSS_N = Number(process.env.BENCH_DAG_RSS_N ?? 5000);
 const MAX_RUNS = 5;
 const argosy = join(repoDir, 'bin', 'argosy');
-const hyperfine = have('hyperfine');
+const hyperfine = ensureTool('hyperfine', 'hyperfine', 60);
 
 /** Run once; resolves with wall ms. Rejects on a non-zero exit, with the output's tail. */
 function runOnce(cmd, args, opts = {}) {
@@ -56,7 +56,6 @@ async function timeCommand(label, cmd, args, opts = {}) {
     const json = join(outDir, `hf-${label.replace(/[^\w.-]+/g, '_')}.json`);
     const quote = (s) => (/^[\w./=:,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
     const hfArgs = ['-N', '--runs', String(runs), '--export-json', json, '--style', 'none'];
-    if (opts.prepareCmd) hfArgs.push('--prepare', opts.prepareCmd);
     const r = spawnSync('hyperfine', [...hfArgs, [cmd, ...args].map(quote).join(' ')], { cwd: opts.cwd ?? repoDir, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...opts.env } });
     if (r.status !== 0) throw new Error(`hyperfine failed for ${label}`);
     for (const t of JSON.parse(readFileSync(json, 'utf8')).results[0].times) samples.push(t * 1000);

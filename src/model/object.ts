@@ -46,6 +46,21 @@ export function clone<T>(value: T): T {
   return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
 }
 
+const jsonCache = new WeakMap<object, string>();
+
+/**
+ * JSON text of a value. Frozen objects (what stores hand out) cannot change, so their text is
+ * computed once: comparing a new version against the stored one costs one stringify, not two.
+ */
+export function jsonOf(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  const cached = jsonCache.get(value);
+  if (cached !== undefined) return cached;
+  const text = JSON.stringify(value);
+  if (Object.isFrozen(value)) jsonCache.set(value, text);
+  return text;
+}
+
 /** Freeze a JSON value all the way down so an accidental mutation throws instead of corrupting shared state. */
 export function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {

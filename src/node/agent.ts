@@ -7,7 +7,8 @@ import { isApiError } from '../model/errors.js';
 import { Informer } from '../client/informer.js';
 import { type Client, Kinds } from '../client/types.js';
 import type { ImageMapConfig, ImageMapping } from './images.js';
-import { HelperLauncher, InProcessLauncher, type Launcher, type LauncherEvent, locateNodeAsset } from './launcher.js';
+import { availableParallelism } from 'node:os';
+import { HelperLauncher, InProcessLauncher, type Launcher, type LauncherEvent, PooledLauncher, locateNodeAsset } from './launcher.js';
 import { type Logger, type PodHook, PodRunner } from './pod-runner.js';
 import { findBwrap } from './sandbox.js';
 import type { Pod } from './types.js';
@@ -64,7 +65,11 @@ export class NodeAgent {
       }
     }
     await mkdir(join(this.opts.dataDir, 'pods'), { recursive: true });
-    this.launcher = this.opts.launcher === 'inprocess' ? new InProcessLauncher() : new HelperLauncher();
+    // One helper per core: forks are serial inside one process, so a burst of Pods starts in parallel.
+    this.launcher =
+      this.opts.launcher === 'inprocess'
+        ? new InProcessLauncher()
+        : new PooledLauncher(Array.from({ length: Math.max(1, Math.min(4, availableParallelism())) }, () => new HelperLauncher()));
     await this.launcher.start((ev) => this.onLauncherEvent(ev));
     this.informer = new Informer<Pod>(this.opts.client, Kinds.Pod).on({
       add: (pod) => this.onPod(pod),

@@ -122,3 +122,41 @@ export class HelperLauncher implements Launcher {
     this.child = undefined;
   }
 }
+
+/**
+ * Several launchers behind one: each sandbox group is started by one member (round robin) and all its
+ * later commands go to that member. Forking is serial within a process, so one launcher per core
+ * lets a burst of Pods start in parallel.
+ */
+export class PooledLauncher implements Launcher {
+  private owner = new Map<string, Launcher>();
+  private next = 0;
+
+  constructor(private readonly members: Launcher[]) {}
+
+  async start(onEvent: (ev: LauncherEvent) => void): Promise<void> {
+    await Promise.all(
+      this.members.map((m) =>
+        m.start((ev) => {
+          if (ev.t === 'groupExited') this.owner.delete(ev.gid);
+          onEvent(ev);
+        }),
+      ),
+    );
+  }
+
+  send(cmd: LauncherCommand): void {
+    let member = this.owner.get(cmd.gid);
+    if (!member) {
+      if (cmd.t !== 'start') return; // the group is gone already
+      member = this.members[this.next++ % this.members.length];
+      this.owner.set(cmd.gid, member);
+    }
+    member.send(cmd);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.members.map((m) => m.stop()));
+    this.owner.clear();
+  }
+}

@@ -1,5 +1,6 @@
 // One Pod on this node: prepare its directories and volumes, run its containers in one sandbox,
 // and write its status as the kubelet would.
+import { mkdirSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isApiError } from '../model/errors.js';
@@ -9,9 +10,9 @@ import { ConfigError, type RefSource, containerEnv, expand } from './env.js';
 import { type ImageMapConfig, type ImageMapping, resolveImage, unmappedImageMessage } from './images.js';
 import type { Launcher, LauncherEvent } from './launcher.js';
 import { readStdout } from './logs.js';
-import { bwrapArgs, prepareRootfs } from './sandbox.js';
+import { bwrapArgs, prepareRootfsSync } from './sandbox.js';
 import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from './types.js';
-import { type Bind, type PreparedVolume, containerBinds, ensureBindSources, hostPathFor, podDirOf, prepareVolumes } from './volumes.js';
+import { type Bind, type PreparedVolume, containerBinds, hostPathFor, podDirOf, prepareVolumes } from './volumes.js';
 
 export interface Logger {
   info(msg: string, fields?: object): void;
@@ -162,13 +163,17 @@ export class PodRunner {
     if (this.prepared) {
       // a retry (e.g. after a missing ConfigMap): the directory is ours
     } else try {
-      await mkdir(this.podDir, { recursive: false });
+      // Tiny filesystem calls are much cheaper done directly than through the thread pool.
+      mkdirSync(this.podDir, { recursive: false });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') existed = true;
-      else if ((err as NodeJS.ErrnoException).code === 'ENOENT') await mkdir(this.podDir, { recursive: true });
+      else if ((err as NodeJS.ErrnoException).code === 'ENOENT') mkdirSync(this.podDir, { recursive: true });
       else throw err;
     }
-    await Promise.all([mkdir(join(this.podDir, 'logs'), { recursive: true }), mkdir(join(this.podDir, 'exits'), { recursive: true }), this.env.bwrap ? prepareRootfs(this.rootfs) : mkdir(join(this.rootfs, 'root'), { recursive: true })]);
+    mkdirSync(join(this.podDir, 'logs'), { recursive: true });
+    mkdirSync(join(this.podDir, 'exits'), { recursive: true });
+    if (this.env.bwrap) prepareRootfsSync(this.rootfs);
+    else mkdirSync(join(this.rootfs, 'root'), { recursive: true });
     this.prepared = true;
     if (existed && (await this.adoptRecords())) return;
 
@@ -197,8 +202,8 @@ export class PodRunner {
     this.allBinds = [];
     const seen = new Set<string>();
     for (const r of this.runs) for (const b of r.binds) if (!seen.has(b.target)) (seen.add(b.target), this.allBinds.push(b));
-    await ensureBindSources(this.allBinds);
-    for (const r of this.runs) await mkdir(this.hostPath(r.spec.name, r.cwd), { recursive: true }).catch(() => {});
+    for (const b of this.allBinds) if (!b.file) mkdirIfMissing(b.source);
+    for (const r of this.runs) mkdirIfMissing(this.hostPath(r.spec.name, r.cwd));
 
     if (existed) {
       for (const r of this.runs) r.marker = RESTART_MARKER;
@@ -805,5 +810,13 @@ export class PodRunner {
         await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
       }
     }
+  }
+}
+
+function mkdirIfMissing(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch {
+    /* reported when the container starts */
   }
 }

@@ -1,7 +1,6 @@
 // The bubblewrap command line for one Pod: its rootfs as `/`, the host's system directories read-only
 // on top, its volumes at their mount paths, its own PID and UTS namespaces.
-import { existsSync, lstatSync, readdirSync, readlinkSync } from 'node:fs';
-import { mkdir, symlink } from 'node:fs/promises';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, symlinkSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { Bind } from './volumes.js';
 
@@ -13,22 +12,29 @@ const ROOT_LINKS: [string, string][] = [
   ['sbin', 'usr/sbin'],
 ];
 
-/** Lay out a fresh rootfs: the directories an image would have, and the host's /bin → usr/bin style links. */
-export async function prepareRootfs(rootfs: string): Promise<void> {
-  await Promise.all(['tmp', 'root', 'var/tmp', 'home', 'mnt', 'run'].map((d) => mkdir(join(rootfs, d), { recursive: true, mode: d.endsWith('tmp') ? 0o1777 : 0o755 })));
-  await Promise.all(
-    ROOT_LINKS.map(async ([name, target]) => {
-      // bwrap 0.8 refuses --symlink onto an existing link, so the links live in the rootfs itself.
-      let hostTarget: string | undefined;
+const hostLinks = new Map<string, string | undefined>();
+
+/** prepareRootfs without thread-pool round trips: a handful of mkdir/symlink calls per Pod. */
+export function prepareRootfsSync(rootfs: string): void {
+  for (const d of ['tmp', 'root', 'var/tmp', 'home', 'mnt', 'run']) mkdirSync(join(rootfs, d), { recursive: true, mode: d.endsWith('tmp') ? 0o1777 : 0o755 });
+  for (const [name, target] of ROOT_LINKS) {
+    if (!hostLinks.has(name)) {
+      let t: string | undefined;
       try {
-        hostTarget = readlinkSync('/' + name);
+        t = readlinkSync('/' + name);
       } catch {
-        hostTarget = undefined;
+        t = undefined;
       }
-      if (hostTarget === undefined) return;
-      await symlink(hostTarget || target, join(rootfs, name)).catch(() => {});
-    }),
-  );
+      hostLinks.set(name, t);
+    }
+    const hostTarget = hostLinks.get(name);
+    if (hostTarget === undefined) continue;
+    try {
+      symlinkSync(hostTarget || target, join(rootfs, name));
+    } catch {
+      /* already there */
+    }
+  }
 }
 
 /** A system dir bound whole is read-only: a mount under a path it lacks would fail, so rebuild it as a tmpfs of binds. */

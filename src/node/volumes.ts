@@ -125,10 +125,6 @@ export function containerBinds(c: Container, volumes: Map<string, PreparedVolume
 }
 
 /** Create subPath directories that do not exist yet, as the kubelet does. */
-export async function ensureBindSources(binds: Bind[]): Promise<void> {
-  for (const b of binds) if (!b.file) await mkdir(b.source, { recursive: true }).catch(() => {});
-}
-
 /**
  * The host path backing `path` as container `binds` see it: the deepest mount containing it, else
  * the sandbox root (`rootfs`). With sandbox 'none' there is no root to map: paths are host paths.

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { ApiError, alreadyExists, badRequest, conflict, notFound } from '../model/errors.js';
 import { type KindInfo, KindRegistry, apiVersionOf, defaultKinds, resourceKey } from '../model/kinds.js';
 import { validateMetadata } from '../model/meta.js';
-import { type KObject, type ObjectList, clone, generateName, rfc3339 } from '../model/object.js';
+import { type KObject, type ObjectList, clone, generateName, jsonOf, rfc3339 } from '../model/object.js';
 import { FieldSelector, LabelSelector, parseFieldSelector, parseLabelSelector } from '../model/selectors.js';
 import type { Backend, Tx } from './backend.js';
 import { jsonPatch, mergePatch } from './patch.js';
@@ -33,9 +33,20 @@ function defaultOnCreate(info: KindInfo, obj: KObject): void {
   }
 }
 
-/** Compare two JSON values for equality. */
+/** Compare two JSON values for equality (stored objects' text is cached: see jsonOf). */
 function jsonEqual(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return jsonOf(a) === jsonOf(b);
+}
+
+const generationCache = new WeakMap<object, string>();
+
+/** JSON of the part of an object that drives generation, cached for stored (frozen) objects. */
+function generationText(info: KindInfo, obj: KObject): string {
+  const cached = generationCache.get(obj);
+  if (cached !== undefined) return cached;
+  const text = JSON.stringify(generationContent(info, obj));
+  if (Object.isFrozen(obj)) generationCache.set(obj, text);
+  return text;
 }
 
 /** The part of an object that drives `metadata.generation`. */
@@ -270,7 +281,7 @@ export class BaseStore implements Store {
     }
     updated.metadata.resourceVersion = current.metadata.resourceVersion;
     if (jsonEqual(updated, current)) return current; // a no-op write changes nothing, as in Kubernetes
-    if (!jsonEqual(generationContent(info, updated), generationContent(info, current))) {
+    if (generationText(info, updated) !== generationText(info, current)) {
       updated.metadata.generation = (current.metadata.generation ?? 1) + 1;
     }
     const resource = resourceKey(info);

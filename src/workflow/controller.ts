@@ -6,7 +6,7 @@ import { type Client, Kinds } from '../client/types.js';
 import { ANNOTATION_NODE_ID, LABEL_COMPLETED, LABEL_WORKFLOW } from '../model/argo.js';
 import type { Workflow, WorkflowTaskResult, WorkflowTemplate } from '../model/argo.js';
 import { isApiError } from '../model/errors.js';
-import { type KObject, randomSuffix, rfc3339 } from '../model/object.js';
+import { type KObject, jsonOf, randomSuffix, rfc3339 } from '../model/object.js';
 import { performHttp } from './http.js';
 import { performResource } from './resource.js';
 import { type OperatorEnv, type OperatorResult, operate } from './operator.js';
@@ -88,7 +88,11 @@ export class WorkflowController {
     this.results.on(index(this.resultIndex));
     this.workflows.on({
       add: (wf) => this.enqueue(key(wf)),
-      update: (_o, wf) => this.enqueue(key(wf)),
+      update: (_o, wf) => {
+        // Our own write coming back: nothing new to act on.
+        if (this.written.get(key(wf))?.metadata.resourceVersion === wf.metadata.resourceVersion && !wf.metadata.deletionTimestamp) return;
+        this.enqueue(key(wf));
+      },
       delete: (wf) => {
         this.sync.releaseWorkflow(key(wf));
         this.written.delete(key(wf));
@@ -130,6 +134,12 @@ export class WorkflowController {
     if (!m) map.set(wfKey, (m = new Map()));
     if (removed) m.delete(id);
     else m.set(id, o);
+    if (o.kind === 'WorkflowTaskResult') {
+      // A Pod's outputs land just before its terminal status; wake up for that, not for this.
+      const pod = this.podIndex.get(wfKey)?.get(id);
+      const phase = (pod?.status as { phase?: string } | undefined)?.phase;
+      if (pod && phase !== 'Succeeded' && phase !== 'Failed') return;
+    }
     this.enqueue(wfKey);
   }
 
@@ -247,7 +257,7 @@ export class WorkflowController {
     const phase = wf.status?.phase ?? '';
     const done = phase === 'Succeeded' || phase === 'Failed' || phase === 'Error';
     wf.metadata.labels = { ...(wf.metadata.labels ?? {}), 'workflows.argoproj.io/phase': phase || 'Pending', [LABEL_COMPLETED]: String(done) };
-    if (JSON.stringify(wf) !== JSON.stringify(before)) {
+    if (JSON.stringify(wf) !== jsonOf(before)) {
       try {
         const saved = await this.client.update(wf);
         this.written.set(k, saved);

@@ -1361,7 +1361,13 @@ class Operator {
     }
     const scope: Vars = { ...vars };
     const scoped = new Map<string, string>();
-    const taskNode = (name: string) => this.nodeByName(`${nodeName}.${name}`);
+    const taskIds = new Map<string, string>();
+    const wfName = this.wf.metadata.name!;
+    const taskNode = (name: string): NodeStatus | undefined => {
+      let id = taskIds.get(name);
+      if (id === undefined) taskIds.set(name, (id = nodeId(wfName, `${nodeName}.${name}`)));
+      return this.nodes[id];
+    };
     let anyFailed = false;
     let progressed = true;
     const limit = tmpl.parallelism !== undefined ? Number(tmpl.parallelism) : undefined;
@@ -1584,17 +1590,17 @@ class Operator {
 
   /** Evaluate `depends` (or `dependencies`) once every dependency is done. */
   private dependsSatisfied(t: DAGTask, tasks: Map<string, DAGTask>, taskNode: (n: string) => NodeStatus | undefined): boolean | Error {
-    let expr = t.depends;
+    const expr = t.depends;
     if (!expr) {
-      if (!t.dependencies?.length) return true;
-      expr = t.dependencies
-        .map((d) => {
-          const dep = tasks.get(d);
-          const extra = dep?.continueOn?.failed ? ` || ${d}.Failed` : '';
-          const extraErr = dep?.continueOn?.error ? ` || ${d}.Errored` : '';
-          return `(${d}.Succeeded || ${d}.Skipped || ${d}.Daemoned${extra}${extraErr})`;
-        })
-        .join(' && ');
+      // Plain `dependencies`: each must have finished well (or failed under continueOn). No
+      // expression needed, which also keeps a task with thousands of dependencies cheap.
+      return (t.dependencies ?? []).every((d) => {
+        const n = taskNode(d);
+        const dep = tasks.get(d);
+        if (!n) return false;
+        if (n.phase === 'Succeeded' || n.phase === 'Skipped' || (n.daemoned && !failedOrError(n.phase))) return true;
+        return (n.phase === 'Failed' && !!dep?.continueOn?.failed) || (n.phase === 'Error' && !!dep?.continueOn?.error);
+      });
     }
     const compiled = compileDepends(expr, tasks);
     const env: Record<string, unknown> = {};
