@@ -151,3 +151,12 @@ describe('resource templates', () => {
     expect(fail.message).toBe("failure condition 'status.phase in (Failed, Error)' matched");
   });
 });
+
+describe('data templates', () => {
+  it('list artifacts under a key and transform the list with expressions', () => {
+    const r = argosy(['run', join(__dirname, 'fixtures', 'data-template.yaml'), '-o', 'json']);
+    expect(r.code).toBe(0);
+    const nodes = Object.values(JSON.parse(r.out).status.nodes) as { displayName: string; outputs?: { result?: string } }[];
+    expect(nodes.find((n) => n.displayName === 'list')?.outputs?.result).toBe('["files/a.log"]');
+  });
+});

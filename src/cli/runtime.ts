@@ -44,7 +44,7 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
   const nodeName = opts.nodeName ?? 'argosy-node';
   const executor = new WorkflowExecutor(join(dataDir, 'artifacts'));
   const agent = new NodeAgent({ client, dataDir, nodeName, sandbox: opts.sandbox ?? 'auto', hooks: [executor.hook()], logger });
-  const controller = new WorkflowController({ client, nodeName, logger, events: opts.events });
+  const controller = new WorkflowController({ client, nodeName, logger, events: opts.events, artifacts: executor.repo });
   await agent.start();
   await controller.start();
   return {

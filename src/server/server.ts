@@ -12,6 +12,7 @@ import { sendJson, sendStatus, sendText, toApiError } from './http.js';
 import { KubeApi } from './kube-api.js';
 import { type JsonLogger, silentJsonLogger } from './log.js';
 import { Metrics } from './metrics.js';
+import { StaticUi, wantsHtml } from './static.js';
 
 export interface ApiServerOptions {
   store: Store;
@@ -28,6 +29,7 @@ export class ApiServer {
   private readonly kube: KubeApi;
   private readonly argo: ArgoApi;
   private readonly log: JsonLogger;
+  private readonly ui = new StaticUi();
   private server?: Server;
 
   constructor(private readonly opts: ApiServerOptions) {
@@ -121,10 +123,13 @@ export class ApiServer {
           } else sendJson(res, 200, openApiV2Json());
           return;
         case '/':
+          // A browser gets the web UI; API clients get the index of paths.
+          if (wantsHtml(req) && this.ui.available && this.ui.serve(req, res, url)) return;
           sendJson(res, 200, { paths: ['/api', '/api/v1', '/apis', '/healthz', '/livez', '/readyz', '/metrics', '/openapi/v2', '/openapi/v3', '/version', '/api/v1/workflows/{namespace}', '/api/v1/workflow-templates/{namespace}', '/api/v1/cluster-workflow-templates', '/api/v1/cron-workflows/{namespace}', '/api/v1/workflow-events/{namespace}', '/api/v1/info', '/api/v1/version', '/api/v1/userinfo'] });
           return;
       }
       if (await this.kube.handle(req, res, url)) return;
+      if (this.ui.serve(req, res, url)) return;
       throw new ApiError('NotFound', `the server could not find the requested resource (${method} ${url.pathname})`);
     } catch (err) {
       const e = toApiError(err);

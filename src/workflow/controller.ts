@@ -7,6 +7,8 @@ import { ANNOTATION_NODE_ID, LABEL_COMPLETED, LABEL_WORKFLOW } from '../model/ar
 import type { Workflow, WorkflowTaskResult, WorkflowTemplate } from '../model/argo.js';
 import { isApiError } from '../model/errors.js';
 import { type KObject, jsonOf, randomSuffix, rfc3339 } from '../model/object.js';
+import type { ArtifactRepository } from './artifacts.js';
+import { performData } from './data.js';
 import { performHttp } from './http.js';
 import { performResource } from './resource.js';
 import { type OperatorEnv, type OperatorResult, operate } from './operator.js';
@@ -32,6 +34,8 @@ export interface WorkflowControllerOptions {
   workers?: number;
   /** Record Kubernetes Events for workflow and node transitions. */
   events?: boolean;
+  /** Where data templates list artifacts. */
+  artifacts?: ArtifactRepository;
 }
 
 const key = (o: KObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
@@ -235,6 +239,13 @@ export class WorkflowController {
       ),
     );
     for (const w of r.configMapWrites) await this.writeConfigMap(w);
+    for (const h of r.dataActions) {
+      if (this.httpInFlight.has(h.nodeId) || !this.opts.artifacts) continue;
+      this.httpInFlight.add(h.nodeId);
+      performData(this.client, this.opts.artifacts, { workflow: wf, nodeId: h.nodeId, template: h.template })
+        .catch((err) => this.log.error('data template failed', { workflow: k, error: String(err) }))
+        .finally(() => this.httpInFlight.delete(h.nodeId));
+    }
     for (const h of r.resourceActions) {
       if (this.httpInFlight.has(h.nodeId)) continue;
       this.httpInFlight.add(h.nodeId);

@@ -62,6 +62,8 @@ export interface OperatorResult {
   httpRequests: { nodeId: string; template: Template }[];
   /** Resource templates to perform, likewise. */
   resourceActions: { nodeId: string; template: Template }[];
+  /** Data templates to perform, likewise. */
+  dataActions: { nodeId: string; template: Template }[];
   /** Reconcile again after this many ms even if nothing changes (timers: backoff, suspend, deadlines). */
   requeueAfterMs?: number;
 }
@@ -119,7 +121,7 @@ class Operator {
   ) {
     this.wf = clone(input);
     this.now = rfc3339(env.now);
-    this.result = { workflow: this.wf, createPods: [], deletePods: [], events: [], configMapWrites: [], httpRequests: [], resourceActions: [] };
+    this.result = { workflow: this.wf, createPods: [], deletePods: [], events: [], configMapWrites: [], httpRequests: [], resourceActions: [], dataActions: [] };
   }
 
   run(): OperatorResult {
@@ -469,6 +471,9 @@ class Operator {
     const was = node.phase;
     node.phase = phase;
     if (message !== undefined) node.message = message;
+    if (phase === 'Running' && was !== 'Running' && node.type === 'Pod') {
+      this.result.events.push({ type: 'Normal', reason: 'WorkflowNodeRunning', message: `Running node ${node.name}`, node });
+    }
     if (FULFILLED.has(phase)) {
       node.finishedAt ??= this.now;
       if (node.type === 'Pod' && was !== phase) {
@@ -599,8 +604,9 @@ class Operator {
     else if (body.container || body.script || body.containerSet) node = this.executePod(nodeName, body, opts, fresh, localVars);
     else if (body.http) node = this.executeHttp(nodeName, body, opts, fresh);
     else if (body.resource) node = this.executeAgentTask(nodeName, body, opts, fresh, 'Pod', this.result.resourceActions);
-    else if (body.data || body.plugin) {
-      const kind = body.data ? 'data' : 'plugin';
+    else if (body.data) node = this.executeAgentTask(nodeName, body, opts, fresh, 'Pod', this.result.dataActions);
+    else if (body.plugin) {
+      const kind = 'plugin';
       node = existing ?? this.initNode(nodeName, 'Pod', tmpl, opts, 'Error', `${kind} templates are not supported yet by Argosy`);
       this.markNode(node, 'Error', `${kind} templates are not supported yet by Argosy`);
     } else {
