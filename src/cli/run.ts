@@ -122,6 +122,8 @@ export async function runOne(rt: EmbeddedRuntime, input: Workflow, opts: Pick<Ru
       })
       .then((w) => (watch = w), reject);
   });
+  // The live tree gives way to the final summary, which repeats it.
+  if (live && drawn) process.stdout.write(`\x1b[${drawn}A\x1b[J`);
   // Give followed logs a moment to drain their last lines.
   if (podWatch) {
     podWatch.stop();
@@ -144,6 +146,6 @@ function printFinal(wf: Workflow, opts: RunOptions): void {
       process.stdout.write(`${wf.metadata.name}\n`);
       return;
     default:
-      process.stdout.write((process.stdout.isTTY ? '\n' : '') + workflowSummary(wf, { colors: !!process.stdout.isTTY }) + '\n');
+      process.stdout.write(workflowSummary(wf, { colors: !!process.stdout.isTTY }) + '\n');
   }
 }
