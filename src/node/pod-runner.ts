@@ -110,6 +110,7 @@ export class PodRunner {
   private finalPhase?: 'Succeeded' | 'Failed';
   private deleted = false;
   private timers = new Set<NodeJS.Timeout>();
+  private reportTimer?: NodeJS.Timeout;
   private configRetry = 0;
   private prepared = false;
   private startMs = Date.now();
@@ -741,6 +742,7 @@ export class PodRunner {
   /** The agent is stopping: forget this pod without touching its status (its processes die with the launcher). */
   detach(): void {
     this.detached = true;
+    if (this.reportTimer) clearTimeout(this.reportTimer);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     for (const r of this.runs) if (r.restartTimer) clearTimeout(r.restartTimer);
@@ -749,13 +751,24 @@ export class PodRunner {
   markDirty(): void {
     if (this.deleted || this.detached) return;
     this.writer.dirty = true;
+    if (this.finished && this.reportTimer) {
+      // A final status pre-empts a progress report still waiting to go out.
+      clearTimeout(this.reportTimer);
+      this.reportTimer = undefined;
+      this.writer.scheduled = false;
+    }
     if (this.writer.busy || this.writer.scheduled) return;
     this.writer.scheduled = true;
-    // Let exits that land in the same turn coalesce into one write.
-    setImmediate(() => {
+    const write = () => {
+      this.reportTimer = undefined;
       this.writer.scheduled = false;
       void this.flush();
-    });
+    };
+    // A final status goes out at once (exits landing in the same turn coalesce). A progress report
+    // (Running) waits a moment, as a kubelet's would: a short container then goes straight to its
+    // terminal status, one write instead of two.
+    if (this.finished) setImmediate(write);
+    else this.reportTimer = setTimeout(write, RUNNING_REPORT_DELAY_MS);
   }
 
   private async flush(): Promise<void> {
@@ -812,6 +825,9 @@ export class PodRunner {
     }
   }
 }
+
+/** How long a Running report waits for an exit that would make it moot. */
+const RUNNING_REPORT_DELAY_MS = 15;
 
 function mkdirIfMissing(dir: string): void {
   try {
