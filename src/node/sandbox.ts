@@ -1,6 +1,6 @@
 // The bubblewrap command line for one Pod: its rootfs as `/`, the host's system directories read-only
 // on top, its volumes at their mount paths, its own PID and UTS namespaces.
-import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, symlinkSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { Bind } from './volumes.js';
 
@@ -16,7 +16,15 @@ const hostLinks = new Map<string, string | undefined>();
 
 /** prepareRootfs without thread-pool round trips: a handful of mkdir/symlink calls per Pod. */
 export function prepareRootfsSync(rootfs: string): void {
-  for (const d of ['tmp', 'root', 'var/tmp', 'home', 'mnt', 'run']) mkdirSync(join(rootfs, d), { recursive: true, mode: d.endsWith('tmp') ? 0o1777 : 0o755 });
+  // Only what every image has and a step may write to; other mount points bwrap creates on demand.
+  for (const d of ['', 'tmp', 'root']) {
+    try {
+      mkdirSync(join(rootfs, d));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  chmodSync(join(rootfs, 'tmp'), 0o1777);
   for (const [name, target] of ROOT_LINKS) {
     if (!hostLinks.has(name)) {
       let t: string | undefined;
