@@ -25,6 +25,12 @@ export interface Backend {
   currentResourceVersion(): Promise<number>;
   /** Recent events kept durably, to let watchers resume across a restart. */
   recentEvents?(): { events: ChangeEvent[]; oldestRetainedRv: number };
+  /**
+   * Backends shared by several processes feed the watch hub themselves, from their event log, so
+   * remote and local events reach watchers in resourceVersion order. BaseStore calls this once, then
+   * never publishes events itself.
+   */
+  attachHub?(publish: (ev: ChangeEvent) => void): void;
   close(): Promise<void>;
 }
 

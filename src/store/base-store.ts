@@ -57,6 +57,7 @@ function generationContent(info: KindInfo, obj: KObject): unknown {
 
 export class BaseStore implements Store {
   readonly hub: WatchHub;
+  private readonly backendPublishes: boolean;
 
   constructor(
     protected readonly backend: Backend,
@@ -66,6 +67,8 @@ export class BaseStore implements Store {
     this.hub = new WatchHub(opts.watchHistory);
     const recent = backend.recentEvents?.();
     if (recent) this.hub.seed(recent.events, recent.oldestRetainedRv);
+    this.backendPublishes = typeof backend.attachHub === 'function';
+    backend.attachHub?.((ev) => this.hub.publish(ev));
   }
 
   private publish(events: ChangeEvent[]): void {
@@ -82,7 +85,7 @@ export class BaseStore implements Store {
         events.push(ev);
       });
     });
-    this.publish(events);
+    if (!this.backendPublishes) this.publish(events);
     return result;
   }
 

@@ -162,6 +162,19 @@ export function storeContract(name: string, factory: (opts: { watchHistory?: num
         expect(new Set(seen).size).toBe(25);
         await expectApiError(store.list(cms, { continue: 'garbage!' }), 'BadRequest', /invalid continue token/);
       });
+
+      it('pages across namespaces whose names prefix each other', async () => {
+        await open();
+        for (const ns of ['a', 'a-b']) for (const n of ['x', 'y']) await store.create(cm(n, {}, undefined, ns));
+        const seen: string[] = [];
+        let token: string | undefined;
+        do {
+          const page = await store.list(cms, { limit: 1, continue: token });
+          seen.push(...page.items.map((o) => `${o.metadata.namespace}/${o.metadata.name}`));
+          token = page.metadata.continue;
+        } while (token);
+        expect(seen.sort()).toEqual(['a-b/x', 'a-b/y', 'a/x', 'a/y']);
+      });
     });
 
     describe('update and patch', () => {

@@ -55,7 +55,8 @@ class SqliteBackend implements Backend {
     this.stmt = {
       get: s('SELECT data FROM objects WHERE resource = ? AND namespace = ? AND name = ?'),
       getByUid: s('SELECT resource, data FROM objects WHERE uid = ?'),
-      listAll: s('SELECT data FROM objects WHERE resource = ? ORDER BY namespace, name'),
+      // Ordered as the continue token compares: by `namespace/name`.
+      listAll: s("SELECT data FROM objects WHERE resource = ? ORDER BY namespace || '/' || name"),
       listNs: s('SELECT data FROM objects WHERE resource = ? AND namespace = ? ORDER BY name'),
       put: s('INSERT OR REPLACE INTO objects(resource, namespace, name, uid, rv, data) VALUES (?, ?, ?, ?, ?, ?)'),
       remove: s('DELETE FROM objects WHERE resource = ? AND namespace = ? AND name = ?'),
