@@ -12,6 +12,8 @@ import { SqliteStore } from '../store/sqlite.js';
 import type { Store } from '../store/types.js';
 import { type Logger, WorkflowController, silentLogger } from '../workflow/controller.js';
 import { WorkflowExecutor } from '../workflow/executor.js';
+import { type WorkflowArchive, WorkflowArchiver, WorkflowTtlController, closeArchive, openArchive } from '../workflow/archive.js';
+import { CronWorkflowController } from '../workflow/cron.js';
 
 export interface EmbeddedOptions {
   /** Where pod files, logs, volumes and artifacts live; a temporary directory when omitted. */
@@ -22,6 +24,12 @@ export interface EmbeddedOptions {
   logger?: Logger;
   nodeName?: string;
   events?: boolean;
+  /** Schedule CronWorkflows (default true). */
+  cron?: boolean;
+  /** Archive completed workflows in <dataDir>/archive.db (default: with the sqlite store). */
+  archive?: boolean;
+  /** Honour spec.ttlStrategy by deleting expired workflows (default: with the sqlite store). */
+  ttl?: boolean;
 }
 
 export interface EmbeddedRuntime {
@@ -29,6 +37,8 @@ export interface EmbeddedRuntime {
   client: Client;
   agent: NodeAgent;
   controller: WorkflowController;
+  cron?: CronWorkflowController;
+  archive?: WorkflowArchive;
   executor: WorkflowExecutor;
   dataDir: string;
   stop(): Promise<void>;
@@ -45,16 +55,30 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
   const executor = new WorkflowExecutor(join(dataDir, 'artifacts'));
   const agent = new NodeAgent({ client, dataDir, nodeName, sandbox: opts.sandbox ?? 'auto', hooks: [executor.hook()], logger });
   const controller = new WorkflowController({ client, nodeName, logger, events: opts.events, artifacts: executor.repo });
+  const durable = opts.store === 'sqlite';
+  const cron = opts.cron !== false ? new CronWorkflowController({ client, logger }) : undefined;
+  const archive = opts.archive ?? durable ? openArchive(dataDir) : undefined;
+  const archiver = archive ? new WorkflowArchiver({ client, archive, logger }) : undefined;
+  const ttl = opts.ttl ?? durable ? new WorkflowTtlController({ client, logger }) : undefined;
   await agent.start();
   await controller.start();
+  await archiver?.start();
+  await ttl?.start();
+  await cron?.start();
   return {
     store,
     client,
     agent,
     controller,
+    cron,
+    archive,
     executor,
     dataDir,
     async stop() {
+      cron?.stop();
+      ttl?.stop();
+      archiver?.stop();
+      if (archive) closeArchive(dataDir);
       controller.stop();
       await agent.stop();
       await store.close();

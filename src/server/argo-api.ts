@@ -9,6 +9,8 @@ import { ApiError, badRequest } from '../model/errors.js';
 import { type KObject, clone } from '../model/object.js';
 import { readPodLogs } from '../node/index.js';
 import type { Store } from '../store/types.js';
+import { type WorkflowArchive, openArchive, workflowFromArchived } from '../workflow/archive.js';
+import { backfillCronWorkflow } from '../workflow/cron.js';
 import { SERVER_VERSION } from './discovery.js';
 import { type Query, boolParam, intParam, parseBody, readBody, sendJson } from './http.js';
 import {
@@ -23,7 +25,7 @@ import {
   workflowFrom,
 } from './workflow-actions.js';
 
-export const ARGO_ROOTS = new Set(['workflows', 'workflow-templates', 'cluster-workflow-templates', 'cron-workflows', 'workflow-events', 'info', 'version', 'userinfo', 'stream', 'archived-workflows', 'workflow-event-bindings']);
+export const ARGO_ROOTS = new Set(['workflows', 'workflow-templates', 'cluster-workflow-templates', 'cron-workflows', 'workflow-events', 'info', 'version', 'userinfo', 'stream', 'archived-workflows', 'archived-workflows-label-keys', 'archived-workflows-label-values', 'workflow-event-bindings']);
 
 const GRPC_CODE: Record<string, number> = {
   BadRequest: 3,
@@ -52,6 +54,8 @@ const COMPLETED = new Set(['Succeeded', 'Failed', 'Error']);
 export interface ArgoApiOptions {
   store: Store;
   dataDir?: string;
+  /** The workflow archive; `<dataDir>/archive.db` when omitted and a dataDir is set. */
+  archive?: WorkflowArchive;
 }
 
 export class ArgoApi {
@@ -91,6 +95,15 @@ export class ArgoApi {
         return this.templates(Kinds.ClusterWorkflowTemplate, 'template', ['', ...rest], method, q, body, reply);
       case 'cron-workflows':
         return this.templates(Kinds.CronWorkflow, 'cronWorkflow', rest, method, q, body, reply);
+      case 'archived-workflows':
+        return this.archived(rest, method, q, body, reply);
+      case 'archived-workflows-label-keys':
+        return reply({ items: this.archive().labelKeys() });
+      case 'archived-workflows-label-values': {
+        const key = q.get('listOptions.labelSelector') ?? '';
+        if (!key) throw badRequest('listOptions.labelSelector must name the label key whose values to list');
+        return reply({ items: this.archive().labelValues(key) });
+      }
       default:
         throw new ApiError('NotFound', `Not Found: ${url.pathname} is not implemented by this server`);
     }
@@ -285,7 +298,101 @@ export class ArgoApi {
     if (ref.kind === 'CronWorkflow' && (action === 'suspend' || action === 'resume') && method === 'PUT') {
       return reply(await c.patch<CronWorkflow>(ref, name, ns, 'merge', { spec: { suspend: action === 'suspend' } }));
     }
+    if (ref.kind === 'CronWorkflow' && action === 'backfill' && (method === 'POST' || method === 'PUT')) {
+      const b = await body<{ start?: string; end?: string; name?: string; parallel?: boolean; argName?: string; maxWorkflowCount?: number; dryRun?: boolean }>();
+      const time = (v: string | undefined, what: string): Date => {
+        const d = v ? new Date(v) : undefined;
+        if (!d || Number.isNaN(d.getTime())) throw badRequest(`${what} must be a time such as 2026-01-01T00:00:00Z (got ${JSON.stringify(v ?? '')})`);
+        return d;
+      };
+      const cw = await c.get<CronWorkflow>(ref, name, ns);
+      try {
+        return reply(
+          await backfillCronWorkflow(c, cw, {
+            start: time(b.start, 'start'),
+            end: b.end ? time(b.end, 'end') : new Date(),
+            name: b.name,
+            parallel: !!b.parallel,
+            argName: b.argName,
+            maxWorkflowCount: b.maxWorkflowCount,
+            dryRun: !!b.dryRun,
+          }),
+        );
+      } catch (err) {
+        if (err instanceof ApiError) throw err;
+        throw badRequest((err as Error).message);
+      }
+    }
     throw new ApiError('NotFound', `Not Found: ${ref.kind} action "${action}" does not exist`);
+  }
+
+  // ---------------------------------------------------------------- archive
+
+  private archiveDb?: WorkflowArchive;
+
+  private archive(): WorkflowArchive {
+    if (this.opts.archive) return this.opts.archive;
+    if (!this.opts.dataDir) throw new ApiError('ServiceUnavailable', 'the workflow archive is not available: this server runs without a data directory');
+    return (this.archiveDb ??= openArchive(this.opts.dataDir));
+  }
+
+  private async archived(rest: string[], method: string, q: Query, body: <T = Record<string, unknown>>() => Promise<T>, reply: (o: unknown) => void): Promise<void> {
+    const [uid, action] = rest;
+    const archive = this.archive();
+    if (!uid) {
+      if (method !== 'GET') throw notAllowed(method);
+      // Argo's fieldSelector forms: metadata.namespace=, metadata.name=, spec.startedAt>, spec.startedAt<.
+      const fields: Record<string, string> = {};
+      for (const part of (q.get('listOptions.fieldSelector') ?? '').split(',').filter(Boolean)) {
+        const m = /^([\w.]+)(==|=|>|<)(.*)$/.exec(part);
+        if (m) fields[m[1] + (m[2] === '>' || m[2] === '<' ? m[2] : '')] = m[3];
+      }
+      const nameFilter = q.get('nameFilter') ?? 'Exact';
+      const name = fields['metadata.name'];
+      const list = archive.list({
+        namespace: q.get('namespace') || fields['metadata.namespace'] || undefined,
+        labelSelector: q.get('listOptions.labelSelector') ?? undefined,
+        namePrefix: q.get('namePrefix') || (name && nameFilter === 'Prefix' ? name : undefined),
+        name: name && nameFilter !== 'Prefix' ? name : undefined,
+        minStartedAt: fields['spec.startedAt>'],
+        maxStartedAt: fields['spec.startedAt<'],
+        limit: intParam(q, 'listOptions.limit'),
+        continue: q.get('listOptions.continue') ?? undefined,
+      });
+      return reply({ metadata: list.continue ? { continue: list.continue } : {}, items: list.items });
+    }
+    const wf = archive.get(uid);
+    if (!wf) throw new ApiError('NotFound', `archived workflow ${uid} not found`);
+    if (!action) {
+      if (method === 'GET') return reply(wf);
+      if (method === 'DELETE') {
+        archive.delete(uid);
+        return reply({});
+      }
+      throw notAllowed(method);
+    }
+    if (method !== 'PUT') throw notAllowed(method);
+    const b = await body<{ namespace?: string; parameters?: string[]; restartSuccessful?: boolean; nodeFieldSelector?: string; memoized?: boolean }>();
+    if (action === 'resubmit') {
+      const next = workflowFromArchived(wf, { namespace: b.namespace || wf.metadata.namespace, parameters: b.parameters });
+      await validateOrThrow(this.client, next, { submit: true });
+      return reply(await this.client.create(next));
+    }
+    if (action === 'retry') {
+      // Put the archived workflow back (when it is no longer live), then retry it as usual.
+      const ns = wf.metadata.namespace!;
+      const live = await this.client.get<Workflow>(Kinds.Workflow, wf.metadata.name!, ns).catch(() => undefined);
+      if (live && live.metadata.uid !== wf.metadata.uid) throw new ApiError('AlreadyExists', `a different workflow named ${wf.metadata.name} exists in ${ns}: delete it first`);
+      if (!live) {
+        const restored = clone(wf);
+        delete restored.metadata.resourceVersion;
+        delete restored.metadata.creationTimestamp;
+        delete restored.metadata.ownerReferences;
+        await this.client.create(restored);
+      }
+      return reply(await retryWorkflow(this.client, ns, wf.metadata.name!, { restartSuccessful: !!b.restartSuccessful, nodeFieldSelector: b.nodeFieldSelector, parameters: b.parameters }));
+    }
+    throw new ApiError('NotFound', `Not Found: archived workflow action "${action}" does not exist (retry, resubmit)`);
   }
 
   // ---------------------------------------------------------------- streams

@@ -155,6 +155,42 @@ function registerFamily(program: Command, fam: Family): void {
         }),
       );
     }
+    conn(
+      group
+        .command('backfill')
+        .description('create the runs a cron workflow would have made between --start and --end (inclusive), named <cron>-<unix seconds>')
+        .argument('<name>', 'cron workflow name')
+        .requiredOption('--start <time>', 'first time to consider (RFC 3339, e.g. 2026-01-01T00:00:00Z)')
+        .option('--end <time>', 'last time to consider (default: now)')
+        .option('--name <name>', 'backfill name (label workflows.argoproj.io/cron-workflow-backfill); random when omitted')
+        .option('--parallel', 'run every backfill workflow at once (default: one at a time, oldest first)')
+        .option('--argname <name>', 'workflow argument that receives the scheduled time', 'cronScheduleTime')
+        .option('--maxworkflowcount <n>', 'refuse to create more than this many workflows', '1000')
+        .option('--dry-run', 'list the scheduled times without creating anything')
+        .addOption(new Option('-o, --output <format>', 'json|yaml')),
+    ).action(async (name: string, o) =>
+      runVerb(o as ConnOptions, async (c) => {
+        const max = Number(o.maxworkflowcount);
+        if (!Number.isInteger(max) || max <= 0) throw new UsageError(`--maxworkflowcount ${o.maxworkflowcount}: must be a positive whole number`);
+        const r = await c.post<{ name: string; scheduledTimes: string[]; created: string[]; existing: string[] }>(`${fam.base(c)}/${enc(name)}/backfill`, {
+          namespace: c.namespace,
+          start: o.start,
+          end: o.end,
+          name: o.name,
+          parallel: !!o.parallel,
+          argName: o.argname,
+          maxWorkflowCount: max,
+          dryRun: !!o.dryRun,
+        });
+        if (o.output === 'json') return void process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+        if (o.output === 'yaml') return void process.stdout.write(toYaml(r));
+        if (!r.scheduledTimes.length) return void process.stdout.write('There is no suitable scheduling time.\n');
+        process.stdout.write(`${o.dryRun ? 'Would create' : 'Created'} backfill ${r.name} for CronWorkflow ${name}: ${r.scheduledTimes.length} scheduled time(s)\n`);
+        for (const w of r.created) process.stdout.write(`  created  ${w}\n`);
+        for (const w of r.existing) process.stdout.write(`  exists   ${w}\n`);
+        if (o.dryRun) for (const t of r.scheduledTimes) process.stdout.write(`  ${t}\n`);
+      }),
+    );
   }
 }
 
