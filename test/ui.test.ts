@@ -1,7 +1,8 @@
 // The web UI in a real browser: Debian's /usr/bin/chromium driven by playwright-core, against a real
 // `argosy server` child process. Submits from a template form (enum parameter), follows the run in the
 // graph, reads the node's logs, suspends/resumes/terminates from the toolbar, filters the list, and
-// checks URL state, dark mode and the error/empty states. Screenshots go to test-output/ui/.
+// checks URL state, dark mode and the error/empty states; pending DAG tasks, artifact downloads, the
+// timeline and events tabs, and resuming a suspend node with supplied values. Screenshots go to test-output/ui/.
 // Skips (with a message) only when /usr/bin/chromium is missing: `apt-get install -y chromium`.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -247,4 +248,114 @@ describe.skipIf(!haveChromium)('web UI (chromium)', () => {
     await row.locator('button', { hasText: 'Resume' }).click();
     await row.locator('.badge', { hasText: 'Active' }).waitFor();
   }, 15_000);
+  it('draws planned DAG tasks that have not started yet as dashed pending nodes', async () => {
+    const wf = await rest<{ metadata: { name: string } }>('POST', '/api/v1/workflows/default', {
+      workflow: {
+        metadata: { generateName: 'dag-pending-' },
+        spec: {
+          entrypoint: 'main',
+          templates: [
+            { name: 'main', dag: { tasks: [
+              { name: 'sleep', template: 'sleep' },
+              { name: 'after-sleep', template: 'echo', depends: 'sleep' },
+              { name: 'last', template: 'echo', depends: 'after-sleep.Succeeded || sleep.Failed' },
+            ] } },
+            { name: 'sleep', container: { image: 'alpine', command: ['sh', '-c', 'sleep 30'] } },
+            { name: 'echo', container: { image: 'alpine', command: ['echo', 'hi'] } },
+          ],
+        },
+      },
+    });
+    const name = wf.metadata.name;
+    await page.goto(`${base}/workflows/default/${name}`);
+    await page.locator('#workflow-phase [data-phase="Running"]').waitFor();
+    await page.locator('g.node.pending[data-label="after-sleep"]').waitFor();
+    await page.locator('g.node.pending[data-label="last"]').waitFor();
+    expect(await page.locator('g.node.pending[data-label="sleep"]').count()).toBe(0);
+    // Edges: sleep → after-sleep → last, drawn from the spec.
+    expect(await page.locator('g.node:not(.pending)[data-label="sleep"]').count()).toBe(1);
+    await shot('details-dag-pending');
+    await rest('PUT', `/api/v1/workflows/default/${name}/terminate`, { namespace: 'default', name });
+    await page.locator('#workflow-phase [data-phase="Failed"]').waitFor({ timeout: 15_000 });
+    await page.locator('g.node.pending').first().waitFor({ state: 'detached' });
+  }, 30_000);
+
+  it('downloads output artifacts from the node panel', async () => {
+    await rest('POST', '/api/v1/workflows/default', {
+      workflow: {
+        metadata: { name: 'artifact-maker' },
+        spec: { entrypoint: 'main', templates: [{ name: 'main', container: { image: 'alpine', command: ['sh', '-c', 'echo artifact says hi > /tmp/hello.txt'] }, outputs: { artifacts: [{ name: 'greeting', path: '/tmp/hello.txt', archive: { none: {} } }, { name: 'packed', path: '/tmp/hello.txt' }] } }] },
+      },
+    });
+    await page.goto(`${base}/workflows/default/artifact-maker`);
+    await page.locator('#workflow-phase [data-phase="Succeeded"]').waitFor({ timeout: 30_000 });
+    await page.locator('g.node[data-phase="Succeeded"]:not(.small)').first().click();
+    await page.click('button[data-ntab="io"]');
+    const link = page.locator('a[data-artifact="greeting"]');
+    const href = (await link.getAttribute('href'))!;
+    expect(href).toMatch(/^\/artifacts\/default\/artifact-maker\/[^/]+\/greeting$/);
+    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync((await download.path())!, 'utf8')).toBe('artifact says hi\n');
+    expect(download.suggestedFilename()).toBe('hello.txt');
+    // The default (tar+gzip) archive is served as it is stored.
+    const packed = await fetch(base + (await page.locator('a[data-artifact="packed"]').getAttribute('href'))!);
+    expect(packed.headers.get('content-disposition')).toBe('attachment; filename="packed.tgz"');
+    expect([...new Uint8Array(await packed.arrayBuffer()).slice(0, 2)]).toEqual([0x1f, 0x8b]);
+    // Unknown artifacts and nodes are a clear 404.
+    const miss = await fetch(`${base}${href.replace(/greeting$/, 'nope')}`);
+    expect(miss.status).toBe(404);
+    expect(await miss.text()).toContain('has no output artifact "nope"');
+    expect((await fetch(`${base}/input-artifacts/default/artifact-maker/no-node/x`)).status).toBe(404);
+  }, 40_000);
+  it('shows a timeline of pods and the workflow events', async () => {
+    await page.goto(`${base}/workflows/default/artifact-maker?tab=timeline`);
+    const bar = page.locator('[data-testid="timeline"] .timeline-row[data-phase="Succeeded"] .timeline-bar.bar-succeeded');
+    await bar.waitFor();
+    await expect(page.locator('[data-testid="timeline"] .timeline-label').first().textContent()).resolves.toBe('artifact-maker');
+    expect(Number.parseFloat((await bar.evaluate((e) => getComputedStyle(e).width)) || '0')).toBeGreaterThan(100);
+    await shot('details-timeline');
+    await page.click('#tab-events');
+    await page.locator('[data-testid="events"] tr[data-reason="WorkflowSucceeded"]').waitFor();
+    await page.locator('[data-testid="events"] tr[data-reason="WorkflowRunning"]').waitFor();
+    await shot('details-events');
+    // A bar opens the node in the graph.
+    await page.click('#tab-timeline');
+    await bar.click();
+    await expect(page.locator('[data-testid="node-summary"]').textContent()).resolves.toContain('Pod name');
+  }, 20_000);
+
+  it('resumes a suspended node with supplied output values', async () => {
+    await rest('POST', '/api/v1/workflows/default', {
+      workflow: {
+        metadata: { name: 'approval' },
+        spec: {
+          entrypoint: 'main',
+          templates: [
+            { name: 'main', steps: [[{ name: 'approve', template: 'approve' }], [{ name: 'say', template: 'say', arguments: { parameters: [{ name: 'answer', value: '{{steps.approve.outputs.parameters.answer}}' }] } }]] },
+            { name: 'approve', suspend: {}, outputs: { parameters: [{ name: 'answer', enum: ['YES', 'NO'], default: 'NO', valueFrom: { supplied: {} }, description: 'Ship it?' }, { name: 'note', valueFrom: { supplied: {} } }] } },
+            { name: 'say', inputs: { parameters: [{ name: 'answer' }] }, container: { image: 'alpine', command: ['echo', 'answer={{inputs.parameters.answer}}'] } },
+          ],
+        },
+      },
+    });
+    await page.goto(`${base}/workflows/default/approval`);
+    const node = page.locator('g.node[data-label="approve"][data-phase="Running"]');
+    await node.waitFor();
+    await node.click();
+    const form = page.locator('[data-testid="resume-form"]');
+    await expect(form.locator('select[name="answer"] option').allTextContents()).resolves.toEqual(['YES', 'NO']);
+    expect(await form.locator('select[name="answer"]').inputValue()).toBe('NO');
+    await form.locator('select[name="answer"]').selectOption('YES');
+    await form.locator('input[name="note"]').fill('looks good');
+    await shot('details-resume-form');
+    await page.click('[data-testid="resume-node"]');
+    await page.locator('#workflow-phase [data-phase="Succeeded"]').waitFor({ timeout: 30_000 });
+    const wf = await rest<{ status: { nodes: Record<string, { displayName: string; outputs?: { parameters?: { name: string; value?: string }[] }; inputs?: { parameters?: { name: string; value?: string }[] } }> } }>('GET', '/api/v1/workflows/default/approval');
+    const nodes = Object.values(wf.status.nodes);
+    expect(nodes.find((n) => n.displayName === 'approve')?.outputs?.parameters).toEqual(expect.arrayContaining([{ name: 'answer', value: 'YES' }, { name: 'note', value: 'looks good' }]));
+    expect(nodes.find((n) => n.displayName === 'say')?.inputs?.parameters?.[0]?.value).toBe('YES');
+    await page.locator('[data-testid="resume-form"]').waitFor({ state: 'detached' });
+    expect(pageErrors).toEqual([]);
+  }, 45_000);
 });

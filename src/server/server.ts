@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { ApiError } from '../model/errors.js';
 import type { Store } from '../store/types.js';
 import { ARGO_ROOTS, ArgoApi, grpcError } from './argo-api.js';
+import { ARTIFACT_ROOTS, ArtifactDownloads } from './artifacts.js';
 import { openApiV2Json, openApiV3Index, versionInfo } from './discovery.js';
 import { sendJson, sendStatus, sendText, toApiError } from './http.js';
 import { KubeApi } from './kube-api.js';
@@ -30,11 +31,13 @@ export class ApiServer {
   private readonly argo: ArgoApi;
   private readonly log: JsonLogger;
   private readonly ui = new StaticUi();
+  private readonly artifacts: ArtifactDownloads;
   private server?: Server;
 
   constructor(private readonly opts: ApiServerOptions) {
     this.kube = new KubeApi({ store: opts.store, dataDir: opts.dataDir, metrics: this.metrics });
     this.argo = new ArgoApi({ store: opts.store, dataDir: opts.dataDir });
+    this.artifacts = new ArtifactDownloads(opts.store, opts.dataDir);
     this.log = opts.logger ?? silentJsonLogger;
   }
 
@@ -91,6 +94,10 @@ export class ApiServer {
     try {
       if (isArgo) {
         await this.argo.handle(req, res, url, parts.slice(2).map(decodeURIComponent));
+        return;
+      }
+      if (ARTIFACT_ROOTS.has(parts[0] ?? '')) {
+        await this.artifacts.handle(req, res, parts.map(decodeURIComponent));
         return;
       }
       switch (url.pathname) {

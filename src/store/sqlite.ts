@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type KindRegistry, defaultKinds } from '../model/kinds.js';
 import type { KObject } from '../model/object.js';
-import { type Backend, Mutex, type Tx } from './backend.js';
+import type { Backend, Tx } from './backend.js';
 import { BaseStore } from './base-store.js';
 import type { ChangeEvent } from './watch-hub.js';
 
@@ -35,9 +35,19 @@ export interface SqliteOptions {
   synchronous?: 'NORMAL' | 'FULL';
 }
 
+interface QueuedTx {
+  fn: (tx: Tx) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+/** At most this many transactions share one commit. */
+const MAX_BATCH = 256;
+
 class SqliteBackend implements Backend {
   private db: Database.Database;
-  private mutex = new Mutex();
+  private queue: QueuedTx[] = [];
+  private draining = false;
   private rv: number;
   private readonly retention: number;
   private commitsSinceCompaction = 0;
@@ -73,66 +83,114 @@ class SqliteBackend implements Backend {
     this.rv = Number((this.stmt.getRv.get() as { value: string }).value);
   }
 
+  /**
+   * Transactions queue up and run one after another. Those that are waiting when a batch starts share
+   * one SQLite transaction (group commit): each runs inside its own SAVEPOINT, so a failing one rolls
+   * back alone, and every caller is answered after the single COMMIT. A commit is the expensive part
+   * of a write; under load many writes now pay for one.
+   */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.mutex.run(async () => {
-      const startRv = this.rv;
-      const parse = (row: { data: string } | undefined) => (row ? (JSON.parse(row.data) as KObject) : undefined);
-      const st = this.stmt;
-      let wrote = false;
-      const tx: Tx = {
-        get: async (resource, namespace, name) => parse(st.get.get(resource, namespace, name) as { data: string } | undefined),
-        getByUid: async (uid) => {
-          const row = st.getByUid.get(uid) as { resource: string; data: string } | undefined;
-          return row ? { resource: row.resource, object: JSON.parse(row.data) as KObject } : undefined;
-        },
-        list: async (resource, namespace) => {
-          const rows = (namespace === undefined ? st.listAll.all(resource) : st.listNs.all(resource, namespace)) as { data: string }[];
-          return rows.map((r) => JSON.parse(r.data) as KObject);
-        },
-        put: async (resource, obj) => {
-          const ns = obj.metadata.namespace ?? '';
-          const name = obj.metadata.name!;
-          st.put.run(resource, ns, name, obj.metadata.uid, Number(obj.metadata.resourceVersion), JSON.stringify(obj));
-          st.removeOwners.run(resource, ns, name);
-          for (const r of obj.metadata.ownerReferences ?? []) st.addOwner.run(r.uid, resource, ns, name);
-          wrote = true;
-        },
-        remove: async (resource, obj) => {
-          const ns = obj.metadata.namespace ?? '';
-          st.remove.run(resource, ns, obj.metadata.name);
-          st.removeOwners.run(resource, ns, obj.metadata.name);
-          wrote = true;
-        },
-        dependents: async (ownerUid) =>
-          (st.dependents.all(ownerUid) as { resource: string; data: string }[]).map((r) => ({
-            resource: r.resource,
-            object: JSON.parse(r.data) as KObject,
-          })),
-        nextResourceVersion: async () => {
-          wrote = true;
-          return ++this.rv;
-        },
-        recordEvent: async (ev: ChangeEvent) => {
-          st.event.run(ev.rv, ev.type, ev.resource, JSON.stringify(ev.object), ev.previous ? JSON.stringify(ev.previous) : null);
-        },
-      };
-      this.db.exec('BEGIN IMMEDIATE');
-      try {
-        const result = await fn(tx);
-        if (wrote) {
-          st.setRv.run(String(this.rv));
-          if (++this.commitsSinceCompaction >= 200) {
-            this.commitsSinceCompaction = 0;
-            st.compact.run(this.rv - this.retention);
-          }
-        }
-        this.db.exec('COMMIT');
-        return result;
-      } catch (err) {
-        this.rv = startRv;
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
-        throw err;
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn: fn as (tx: Tx) => Promise<unknown>, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    try {
+      while (this.queue.length) {
+        const batch = this.queue.splice(0, MAX_BATCH);
+        await this.runBatch(batch);
       }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async runBatch(batch: QueuedTx[]): Promise<void> {
+    const st = this.stmt;
+    const batchStartRv = this.rv;
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    let wrote = false;
+    const parse = (row: { data: string } | undefined) => (row ? (JSON.parse(row.data) as KObject) : undefined);
+    const tx: Tx = {
+      get: async (resource, namespace, name) => parse(st.get.get(resource, namespace, name) as { data: string } | undefined),
+      getByUid: async (uid) => {
+        const row = st.getByUid.get(uid) as { resource: string; data: string } | undefined;
+        return row ? { resource: row.resource, object: JSON.parse(row.data) as KObject } : undefined;
+      },
+      list: async (resource, namespace) => {
+        const rows = (namespace === undefined ? st.listAll.all(resource) : st.listNs.all(resource, namespace)) as { data: string }[];
+        return rows.map((r) => JSON.parse(r.data) as KObject);
+      },
+      put: async (resource, obj) => {
+        const ns = obj.metadata.namespace ?? '';
+        const name = obj.metadata.name!;
+        st.put.run(resource, ns, name, obj.metadata.uid, Number(obj.metadata.resourceVersion), JSON.stringify(obj));
+        st.removeOwners.run(resource, ns, name);
+        for (const r of obj.metadata.ownerReferences ?? []) st.addOwner.run(r.uid, resource, ns, name);
+        wrote = true;
+      },
+      remove: async (resource, obj) => {
+        const ns = obj.metadata.namespace ?? '';
+        st.remove.run(resource, ns, obj.metadata.name);
+        st.removeOwners.run(resource, ns, obj.metadata.name);
+        wrote = true;
+      },
+      dependents: async (ownerUid) =>
+        (st.dependents.all(ownerUid) as { resource: string; data: string }[]).map((r) => ({
+          resource: r.resource,
+          object: JSON.parse(r.data) as KObject,
+        })),
+      nextResourceVersion: async () => {
+        wrote = true;
+        return ++this.rv;
+      },
+      recordEvent: async (ev: ChangeEvent) => {
+        st.event.run(ev.rv, ev.type, ev.resource, JSON.stringify(ev.object), ev.previous ? JSON.stringify(ev.previous) : null);
+      },
+    };
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+    } catch (err) {
+      for (const item of batch) item.reject(err);
+      return;
+    }
+    for (const item of batch) {
+      const itemStartRv = this.rv;
+      this.db.exec('SAVEPOINT tx');
+      try {
+        const value = await item.fn(tx);
+        this.db.exec('RELEASE tx');
+        outcomes.push({ ok: true, value });
+      } catch (error) {
+        this.rv = itemStartRv;
+        this.db.exec('ROLLBACK TO tx');
+        this.db.exec('RELEASE tx');
+        outcomes.push({ ok: false, error });
+      }
+    }
+    try {
+      if (wrote && this.rv !== batchStartRv) {
+        st.setRv.run(String(this.rv));
+        this.commitsSinceCompaction += batch.length;
+        if (this.commitsSinceCompaction >= 200) {
+          this.commitsSinceCompaction = 0;
+          st.compact.run(this.rv - this.retention);
+        }
+      }
+      this.db.exec('COMMIT');
+    } catch (err) {
+      this.rv = batchStartRv;
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      for (const item of batch) item.reject(err);
+      return;
+    }
+    batch.forEach((item, i) => {
+      const o = outcomes[i];
+      if (o.ok) item.resolve(o.value);
+      else item.reject(o.error);
     });
   }
 
@@ -157,9 +215,9 @@ class SqliteBackend implements Backend {
   }
 
   async close(): Promise<void> {
-    await this.mutex.run(async () => {
-      if (this.db.open) this.db.close();
-    });
+    // Close once everything already queued has committed.
+    await this.transaction(async () => undefined);
+    if (this.db.open) this.db.close();
   }
 }
 

@@ -17,6 +17,18 @@ export interface Parameter {
   enum?: string[];
   description?: string;
 }
+export interface ArtifactRef {
+  name: string;
+  path?: string;
+  s3?: { key?: string };
+}
+/** The parts of a template the UI reads: DAG tasks (pending nodes) and supplied outputs (resume form). */
+export interface TemplateSpec {
+  name: string;
+  dag?: { tasks?: { name: string; dependencies?: string[]; depends?: string }[] };
+  suspend?: unknown;
+  outputs?: { parameters?: { name: string; description?: string; default?: string; valueFrom?: { supplied?: unknown; default?: string }; enum?: string[] }[] };
+}
 export interface NodeStatus {
   id: string;
   name: string;
@@ -31,8 +43,8 @@ export interface NodeStatus {
   finishedAt?: string;
   progress?: string;
   hostNodeName?: string;
-  inputs?: { parameters?: Parameter[]; artifacts?: { name: string; path?: string }[] };
-  outputs?: { parameters?: Parameter[]; artifacts?: { name: string; path?: string }[]; result?: string; exitCode?: string };
+  inputs?: { parameters?: Parameter[]; artifacts?: ArtifactRef[] };
+  outputs?: { parameters?: Parameter[]; artifacts?: ArtifactRef[]; result?: string; exitCode?: string };
   children?: string[];
   outboundNodes?: string[];
 }
@@ -40,8 +52,8 @@ export interface Workflow {
   apiVersion?: string;
   kind?: string;
   metadata: ObjectMeta;
-  spec?: { suspend?: boolean; shutdown?: string; entrypoint?: string; arguments?: { parameters?: Parameter[] }; templates?: { name: string }[]; workflowTemplateRef?: { name: string } };
-  status?: { phase?: string; startedAt?: string; finishedAt?: string; progress?: string; message?: string; nodes?: Record<string, NodeStatus> };
+  spec?: { suspend?: boolean; shutdown?: string; entrypoint?: string; arguments?: { parameters?: Parameter[] }; templates?: TemplateSpec[]; workflowTemplateRef?: { name: string } };
+  status?: { phase?: string; startedAt?: string; finishedAt?: string; progress?: string; message?: string; nodes?: Record<string, NodeStatus>; storedWorkflowTemplateSpec?: { templates?: TemplateSpec[] } };
 }
 export interface WorkflowTemplate {
   metadata: ObjectMeta;

@@ -32,7 +32,7 @@ export function start(el: HTMLElement, navChanged: (nav: string) => void): void 
     const a = (e.target as Element).closest?.('a');
     if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
     const href = a.getAttribute('href');
-    if (!href || !href.startsWith('/') || a.target || href.startsWith('/api/')) return;
+    if (!href || !href.startsWith('/') || a.target || a.hasAttribute('download') || href.startsWith('/api/')) return;
     e.preventDefault();
     navigate(href);
   });

@@ -15,6 +15,14 @@ export interface GNode {
   /** For a placeholder: the parent it stands in for and how many nodes it hides. */
   placeholderOf?: string;
   hidden?: number;
+  /** A DAG task from the spec that has no node yet (drawn dashed). */
+  pending?: boolean;
+}
+/** A planned DAG task not yet run: its id, label, and the graph ids it hangs from. */
+export interface PendingTask {
+  id: string;
+  label: string;
+  from: string[];
 }
 export interface GraphModel {
   nodes: GNode[];
@@ -32,7 +40,7 @@ export function isCollapsible(n: NodeStatus): boolean {
   return (n.type === 'Retry' && kids > 0) || (SMALL.has(n.type) && kids > 1);
 }
 
-export function buildGraph(nodes: Record<string, NodeStatus>, collapsed: Set<string> | 'all'): GraphModel {
+export function buildGraph(nodes: Record<string, NodeStatus>, collapsed: Set<string> | 'all', pendingTasks: PendingTask[] = []): GraphModel {
   const all = Object.values(nodes);
   const collapsedSet = new Set<string>();
   for (const n of all) if (isCollapsible(n) && (collapsed === 'all' || collapsed.has(n.id))) collapsedSet.add(n.id);
@@ -86,6 +94,7 @@ export function buildGraph(nodes: Record<string, NodeStatus>, collapsed: Set<str
     const st = placeholderStats.get(key);
     if (st) add({ id: key, label: `${st.count} hidden node${st.count === 1 ? '' : 's'}`, phase: st.phase, type: 'Collapsed', small: false, collapsible: false, collapsed: false, placeholderOf: n.id, hidden: st.count });
   }
+  for (const p of pendingTasks) add({ id: p.id, label: p.label, phase: 'Pending', type: 'Pending', small: false, collapsible: false, collapsed: false, pending: true });
   const edgeList: number[] = [];
   const seen = new Set<number>();
   const N = out.length;
@@ -99,6 +108,46 @@ export function buildGraph(nodes: Record<string, NodeStatus>, collapsed: Set<str
     edgeList.push(ia, ib);
   };
   for (const n of all) for (const c of n.children ?? []) link(n.id, c);
-  const shape = `${out.length}:${edgeList.length}:${[...collapsedSet].sort().join(',')}:${out.map((g) => g.id).join('|').length}`;
+  for (const p of pendingTasks) for (const f of p.from) link(f, p.id);
+  const shape = `${out.length}:${edgeList.length}:${pendingTasks.map((p) => p.id).join(',')}:${[...collapsedSet].sort().join(',')}:${out.map((g) => g.id).join('|').length}`;
   return { nodes: out, index, edges: Int32Array.from(edgeList), shape };
+}
+
+interface DagTask {
+  name: string;
+  dependencies?: string[];
+  depends?: string;
+}
+interface TemplateLike {
+  name: string;
+  dag?: { tasks?: DagTask[] };
+}
+
+/** Task names referenced by a `depends` expression ("A && (B.Succeeded || !C.Failed)"). */
+export function dependsTasks(expr: string): string[] {
+  return [...new Set(expr.split(/[&|()!\s]+/).filter(Boolean).map((t) => t.replace(/\.(Succeeded|Failed|Errored|Skipped|Omitted|Daemoned|AnySucceeded|AllFailed)$/, '')))];
+}
+
+/**
+ * DAG tasks of running DAG nodes that have no node yet, from the workflow's templates: each hangs
+ * from its dependencies (existing task nodes, or other pending tasks), or from the DAG node itself.
+ */
+export function pendingDagTasks(nodes: Record<string, NodeStatus>, templates: TemplateLike[] | undefined): PendingTask[] {
+  if (!templates?.length) return [];
+  const byName = new Map<string, string>();
+  for (const n of Object.values(nodes)) if (!byName.has(n.name) || n.type !== 'Retry') byName.set(n.name, n.id);
+  const out: PendingTask[] = [];
+  for (const dag of Object.values(nodes)) {
+    if (dag.type !== 'DAG' || dag.phase !== 'Running' || !dag.templateName) continue;
+    const tasks = templates.find((t) => t.name === dag.templateName)?.dag?.tasks;
+    if (!tasks?.length) continue;
+    const names = new Set(tasks.map((t) => t.name));
+    const idOf = (task: string) => byName.get(`${dag.name}.${task}`) ?? `${dag.id}::pending::${task}`;
+    for (const t of tasks) {
+      if (byName.has(`${dag.name}.${t.name}`)) continue;
+      const deps = (t.dependencies ?? (t.depends ? dependsTasks(t.depends) : [])).filter((d) => names.has(d));
+      out.push({ id: `${dag.id}::pending::${t.name}`, label: t.name, from: deps.length ? deps.map(idOf) : [dag.id] });
+    }
+  }
+  return out;
 }

@@ -126,7 +126,7 @@ export class GraphView {
   }
 
   private nodeClass(n: GNode): string {
-    return `node phase-${n.phase.toLowerCase()}${n.small ? ' small' : ''}${n.placeholderOf ? ' placeholder' : ''}${n.id === this.selected ? ' selected' : ''}`;
+    return `node phase-${n.phase.toLowerCase()}${n.small ? ' small' : ''}${n.placeholderOf ? ' placeholder' : ''}${n.pending ? ' pending' : ''}${n.id === this.selected ? ' selected' : ''}`;
   }
 
   private buildSvg(): void {
@@ -146,7 +146,7 @@ export class GraphView {
       const y = lay.y[i];
       const w = n.small ? SMALL_W : NODE_W;
       const g = s('g', { class: this.nodeClass(n), transform: `translate(${x},${y})`, tabindex: '0', role: 'button', 'data-node-id': n.id, 'data-phase': n.phase, 'data-label': n.label, 'aria-label': `${n.label}: ${n.phase}` });
-      g.appendChild(s('title', null, `${n.label} (${n.type}): ${n.phase}`));
+      g.appendChild(s('title', null, n.pending ? `${n.label}: planned, not started yet` : `${n.label} (${n.type}): ${n.phase}`));
       if (n.small) g.appendChild(s('circle', { r: SMALL_W / 2, class: 'shape' }));
       else {
         g.appendChild(s('rect', { x: -w / 2, y: -NODE_H / 2, width: w, height: NODE_H, rx: 6, class: 'shape' }));
@@ -174,6 +174,7 @@ export class GraphView {
       if (!g) return;
       const id = g.getAttribute('data-node-id')!;
       const n = model.nodes[model.index.get(id)!];
+      if (n?.pending) return;
       if (n?.placeholderOf) this.handlers.onToggle(n.placeholderOf);
       else this.handlers.onSelect(id);
     };

@@ -1,10 +1,10 @@
 // /workflows/{ns}/{name}: header, phase-aware toolbar, tabs (graph, logs, YAML) and the node panel.
 // Live through the workflow-events stream for this one workflow; the graph is re-laid out (in a
 // worker) only when its shape changes, otherwise node phases are updated in place.
-import { type NodeStatus, type Workflow, type WorkflowAction, api, paths, watchWorkflows, workflowAction } from '../api';
+import { type ArtifactRef, type List, type NodeStatus, type ObjectMeta, type TemplateSpec, type Workflow, type WorkflowAction, api, paths, watchWorkflows, workflowAction } from '../api';
 import { confirmDialog, h, replace, toast } from '../dom';
 import { layoutInWorker } from '../graph/layout-client';
-import { type GraphModel, buildGraph } from '../graph/model';
+import { type GraphModel, buildGraph, pendingDagTasks } from '../graph/model';
 import { GraphView, NODE_H, NODE_W, SMALL_W } from '../graph/view';
 import { type RouteContext, navigate, setQuery } from '../router';
 import { COMPLETED, duration, errorMessage, podNameOf } from '../util';
@@ -22,6 +22,14 @@ const OPS: { op: Op; label: string; danger?: boolean; enabled(wf: Workflow): boo
   { op: 'delete', label: 'Delete', danger: true, enabled: () => true },
 ];
 
+const TABS = [
+  { id: 'graph', label: 'Graph' },
+  { id: 'timeline', label: 'Timeline' },
+  { id: 'logs', label: 'Logs' },
+  { id: 'events', label: 'Events' },
+  { id: 'yaml', label: 'YAML' },
+];
+
 function done(wf: Workflow): boolean {
   return COMPLETED.has(wf.status?.phase ?? '');
 }
@@ -33,7 +41,7 @@ export function shownPhase(wf: Workflow): string {
 
 export function detailsView(root: HTMLElement, { params, query }: RouteContext): () => void {
   const { ns, name } = params;
-  const tab = ['graph', 'logs', 'yaml'].includes(query.get('tab') ?? '') ? query.get('tab')! : 'graph';
+  const tab = TABS.some((t) => t.id === query.get('tab')) ? query.get('tab')! : 'graph';
   let selected = query.get('node') ?? '';
   const collapsedParam = query.get('collapsed') ?? '';
   let collapsed: Set<string> | 'all' = collapsedParam === 'all' ? 'all' : new Set(collapsedParam.split(',').filter(Boolean));
@@ -47,10 +55,10 @@ export function detailsView(root: HTMLElement, { params, query }: RouteContext):
   const opButtons = OPS.map((o) => h('button', { type: 'button', class: o.danger ? 'btn danger-outline' : 'btn', 'data-action': o.op, disabled: true, onclick: () => void run(o.op, o.label) }, o.label));
   toolbar.append(...opButtons);
   const tabs = h('div', { class: 'tabs', role: 'tablist' },
-    (['graph', 'logs', 'yaml'] as const).map((t) => h('button', { type: 'button', role: 'tab', id: `tab-${t}`, 'aria-selected': String(t === tab), class: 'tab', onclick: () => {
-      setQuery({ tab: t === 'graph' ? '' : t }, true);
+    TABS.map((t) => h('button', { type: 'button', role: 'tab', id: `tab-${t.id}`, 'aria-selected': String(t.id === tab), class: 'tab', onclick: () => {
+      setQuery({ tab: t.id === 'graph' ? '' : t.id }, true);
       navigate(location.pathname + location.search, true);
-    } }, t === 'graph' ? 'Graph' : t === 'logs' ? 'Logs' : 'YAML')));
+    } }, t.label)));
   const body = h('div', { class: 'tab-body', role: 'tabpanel', 'aria-labelledby': `tab-${tab}` });
   root.append(h('p', { class: 'crumbs' }, h('a', { href: `/workflows?namespace=${encodeURIComponent(ns)}` }, `Workflows / ${ns}`)), head, toolbar, tabs, body);
 
@@ -127,7 +135,7 @@ export function detailsView(root: HTMLElement, { params, query }: RouteContext):
     }
     body.querySelector('.graph-empty')?.remove();
     graph.el.hidden = false;
-    const next = buildGraph(nodes, collapsed);
+    const next = buildGraph(nodes, collapsed, wf.status?.phase === 'Running' ? pendingDagTasks(nodes, templatesOf(wf)) : []);
     if (!force && model && next.shape === model.shape) {
       model = next;
       graph.updatePhases(next);
@@ -212,8 +220,8 @@ export function detailsView(root: HTMLElement, { params, query }: RouteContext):
         }, () => {});
       }
       content = panelLogs.el;
-    } else if (ntab === 'io') content = ioView(n);
-    else content = summaryView(n, pod);
+    } else if (ntab === 'io') content = ioView(n, ns, name);
+    else content = h('div', null, resumeForm(n), summaryView(n, pod));
     const collapseBtn = model?.nodes.find((g) => g.id === n.id)?.collapsible
       ? h('button', { type: 'button', class: 'btn small', onclick: () => toggle(n.id) }, model.nodes.find((g) => g.id === n.id)!.collapsed ? 'Expand children' : 'Collapse children')
       : null;
@@ -221,6 +229,109 @@ export function detailsView(root: HTMLElement, { params, query }: RouteContext):
       h('div', { class: 'panel-head' }, h('h2', null, n.displayName || n.name), phaseBadge(n.phase), h('div', { class: 'spacer' }), collapseBtn, h('button', { type: 'button', class: 'btn small ghost', 'aria-label': 'Close node details', onclick: closePanel }, '✕')),
       h('div', { class: 'tabs', role: 'tablist' }, tabBtn('summary', 'Summary'), tabBtn('io', 'Inputs/Outputs'), tabBtn('logs', 'Logs', !!pod)),
       content);
+  };
+
+  // A Running Suspend node whose template asks for supplied output parameters: a form to resume it
+  // with values (PUT .../set with the node's id, the values and phase Succeeded). Kept across the
+  // panel's live re-renders so typed values survive.
+  let resume: { id: string; el: HTMLElement } | undefined;
+  const resumeForm = (n: NodeStatus): HTMLElement | null => {
+    if (n.type !== 'Suspend' || n.phase !== 'Running' || !wf) return null;
+    if (resume?.id === n.id) return resume.el;
+    const tpl = templatesOf(wf).find((t) => t.name === n.templateName);
+    const supplied = (tpl?.outputs?.parameters ?? []).filter((p) => p.valueFrom && 'supplied' in p.valueFrom);
+    if (!supplied.length) return null;
+    const fields = supplied.map((p) => {
+      const def = p.default ?? p.valueFrom?.default ?? '';
+      const id = `supplied-${p.name}`;
+      const input = p.enum?.length
+        ? h('select', { id, name: p.name }, p.enum.map((v) => h('option', { value: v, selected: v === def }, v)))
+        : h('input', { id, name: p.name, type: 'text', value: def });
+      return { name: p.name, input, row: h('div', { class: 'form-row' }, h('label', { for: id }, p.name), input, p.description ? h('span', { class: 'help' }, p.description) : null) };
+    });
+    const submit = h('button', { type: 'submit', class: 'btn primary', 'data-testid': 'resume-node' }, 'Resume');
+    const form = h('form', { class: 'form resume-form', 'data-testid': 'resume-form', onsubmit: (e: Event) => {
+      e.preventDefault();
+      submit.disabled = true;
+      const values = Object.fromEntries(fields.map((f) => [f.name, f.input.value]));
+      void api<Workflow>(`${paths.workflow(ns, name)}/set`, { method: 'PUT', json: { namespace: ns, name, nodeFieldSelector: `id=${n.id}`, outputParameters: JSON.stringify(values), phase: 'Succeeded' } }).then(
+        (res) => {
+          toast(`Resumed ${n.displayName || n.name}`);
+          resume = undefined;
+          if (res?.metadata) update(res);
+        },
+        (err) => {
+          submit.disabled = false;
+          toast(`Resume failed: ${errorMessage(err)}`, 'error');
+        },
+      );
+    } }, h('fieldset', null, h('legend', null, 'Resume with values'), fields.map((f) => f.row), submit));
+    resume = { id: n.id, el: form };
+    return form;
+  };
+
+  // ------------------------------------------------------------ timeline and events tabs
+  const timelineBox = h('div', { class: 'timeline', 'data-testid': 'timeline' });
+  const renderTimeline = () => {
+    if (!wf) return;
+    const now = Date.now();
+    const pods = Object.values(wf.status?.nodes ?? {}).filter((n) => n.type === 'Pod' && n.startedAt).sort((a, b) => a.startedAt!.localeCompare(b.startedAt!) || a.name.localeCompare(b.name));
+    if (!pods.length) {
+      replace(timelineBox, emptyState('No pods have started yet', 'Each pod gets a bar from its start to its finish.'));
+      return;
+    }
+    const t0 = Math.min(...pods.map((n) => Date.parse(n.startedAt!)));
+    // Timestamps have second resolution: a pod that started and finished within one second gets 1s.
+    const end = (n: NodeStatus) => Math.max(n.finishedAt ? Date.parse(n.finishedAt) : now, Date.parse(n.startedAt!) + 1000);
+    const t1 = Math.max(t0 + 1000, ...pods.map(end));
+    const pct = (t: number) => `${(((t - t0) / (t1 - t0)) * 100).toFixed(3)}%`;
+    replace(timelineBox,
+      h('div', { class: 'timeline-axis muted' }, h('span', null, '0s'), h('span', null, duration(new Date(t0).toISOString(), new Date(t1).toISOString()))),
+      pods.map((n) => {
+        const s0 = Date.parse(n.startedAt!);
+        const label = n.displayName || n.name;
+        return h('div', { class: 'timeline-row', 'data-node-id': n.id, 'data-phase': n.phase },
+          h('span', { class: 'timeline-label', title: n.name }, label),
+          h('div', { class: 'timeline-track' },
+            h('button', { type: 'button', class: `timeline-bar bar-${(n.phase || 'Pending').toLowerCase()}`, style: { left: pct(s0), width: `max(3px, calc(${pct(end(n))} - ${pct(s0)}))` }, title: `${label}: ${n.phase}, ${duration(n.startedAt, n.finishedAt)}`, 'aria-label': `${label}: ${n.phase}, ${duration(n.startedAt, n.finishedAt)}`, onclick: () => {
+              setQuery({ tab: '', node: n.id, ntab: '' }, true);
+              navigate(location.pathname + location.search, true);
+            } })),
+          h('span', { class: 'timeline-dur muted' }, duration(n.startedAt, n.finishedAt)));
+      }));
+  };
+
+  const eventsBox = h('div', { class: 'events', 'data-testid': 'events' }, h('p', { class: 'muted' }, 'Loading…'));
+  let eventsAt = 0;
+  let eventsTimer = 0;
+  const loadEvents = () => {
+    // At most one request every 2s, however busy the workflow is.
+    if (eventsTimer) return;
+    eventsTimer = window.setTimeout(() => {
+      eventsTimer = 0;
+      eventsAt = Date.now();
+      void api<List<KubeEvent>>(`/api/v1/namespaces/${encodeURIComponent(ns)}/events?fieldSelector=${encodeURIComponent(`involvedObject.name=${name}`)}`).then(
+        (l) => {
+          if (disposed) return;
+          const when = (e: KubeEvent) => e.lastTimestamp || e.eventTime || e.firstTimestamp || e.metadata.creationTimestamp || '';
+          // Oldest first (as kubectl lists them); same-second events in the order they were written.
+          const rv = (e: KubeEvent) => Number(e.metadata.resourceVersion) || 0;
+          const items = (l.items ?? []).slice().sort((a, b) => when(a).localeCompare(when(b)) || rv(a) - rv(b));
+          replace(eventsBox, items.length
+            ? h('table', { class: 'table compact' },
+                h('thead', null, h('tr', null, h('th', null, 'Time'), h('th', null, 'Type'), h('th', null, 'Reason'), h('th', null, 'Object'), h('th', null, 'Message'), h('th', null, 'Count'))),
+                h('tbody', null, items.map((e) => h('tr', { 'data-reason': e.reason ?? '' },
+                  h('td', null, time(when(e))),
+                  h('td', { class: e.type === 'Warning' ? 'phase-failed' : '' }, e.type ?? ''),
+                  h('td', null, e.reason ?? ''),
+                  h('td', null, e.metadata.annotations?.['workflows.argoproj.io/node-name'] ?? `${e.involvedObject?.kind ?? ''}/${e.involvedObject?.name ?? ''}`),
+                  h('td', null, e.message ?? ''),
+                  h('td', null, String(e.count ?? 1))))))
+            : emptyState('No events', `Kubernetes has no events for ${name}.`));
+        },
+        (err) => !disposed && replace(eventsBox, errorBox(errorMessage(err), loadEvents)),
+      );
+    }, eventsAt ? Math.max(0, 2000 - (Date.now() - eventsAt)) : 0);
   };
 
   // ------------------------------------------------------------ tabs
@@ -235,6 +346,12 @@ export function detailsView(root: HTMLElement, { params, query }: RouteContext):
         h('div', { class: 'graph-layout' }, graph.el, panel));
       refreshGraph(true);
       openPanel(true);
+    } else if (tab === 'timeline') {
+      body.append(timelineBox);
+      renderTimeline();
+    } else if (tab === 'events') {
+      body.append(eventsBox);
+      loadEvents();
     } else if (tab === 'logs') {
       const pods = Object.values(wf!.status?.nodes ?? {}).filter((n) => n.type === 'Pod').sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? '')).map((n) => ({ name: podNameOf(name, n.name, n.templateName), label: n.displayName || n.name }));
       const v = logsViewer({ ns, name, pods, containers: ['main', 'init', 'wait'], completed: done(wf!), query, prefix: '' });
@@ -263,13 +380,15 @@ export function detailsView(root: HTMLElement, { params, query }: RouteContext):
       if (tab === 'graph') {
         refreshGraph();
         if (selected && ntab !== 'logs') openPanel(false);
-      }
+      } else if (tab === 'timeline') renderTimeline();
+      else if (tab === 'events') loadEvents();
     }, 200);
   };
   const tick = window.setInterval(() => {
     if (wf?.status?.startedAt && !wf.status.finishedAt) {
       const d = head.querySelector('[data-duration]');
       if (d) d.textContent = duration(wf.status.startedAt, undefined);
+      if (tab === 'timeline') renderTimeline();
     }
   }, 1000);
 
@@ -301,10 +420,27 @@ export function detailsView(root: HTMLElement, { params, query }: RouteContext):
     disposed = true;
     stopWatch?.();
     clearTimeout(timer);
+    clearTimeout(eventsTimer);
     clearInterval(tick);
     panelLogs?.destroy();
     cleanups.forEach((c) => c());
   };
+}
+
+interface KubeEvent {
+  metadata: ObjectMeta;
+  involvedObject?: { kind?: string; name?: string };
+  reason?: string;
+  message?: string;
+  type?: string;
+  count?: number;
+  firstTimestamp?: string;
+  lastTimestamp?: string;
+  eventTime?: string;
+}
+
+export function templatesOf(wf: Workflow): TemplateSpec[] {
+  return [...(wf.spec?.templates ?? []), ...(wf.status?.storedWorkflowTemplateSpec?.templates ?? [])];
 }
 
 function row(label: string, value: Node | string | undefined | null): HTMLElement[] {
@@ -332,14 +468,22 @@ function paramTable(title: string, params: { name: string; value?: string }[] | 
   return h('section', null, h('h3', null, title), h('table', { class: 'table compact' }, h('thead', null, h('tr', null, h('th', null, 'Name'), h('th', null, 'Value'))), h('tbody', null, params.map((p) => h('tr', null, h('td', null, p.name), h('td', null, h('code', null, p.value ?? '')))))));
 }
 
-function ioView(n: NodeStatus): HTMLElement {
+function artifactList(title: string, root: 'artifacts' | 'input-artifacts', arts: ArtifactRef[] | undefined, n: NodeStatus, ns: string, wfName: string): HTMLElement | null {
+  if (!arts?.length) return null;
+  const e = encodeURIComponent;
+  return h('section', null, h('h3', null, title), h('ul', { class: 'artifacts' }, arts.map((a) => h('li', null,
+    a.s3?.key ? h('a', { href: `/${root}/${e(ns)}/${e(wfName)}/${e(n.id)}/${e(a.name)}`, download: '', 'data-artifact': a.name, title: `Download ${a.name} (${a.s3.key})` }, `⤓ ${a.name}`) : a.name,
+    a.path ? h('span', { class: 'muted' }, ` (${a.path})`) : ''))));
+}
+
+function ioView(n: NodeStatus, ns: string, wfName: string): HTMLElement {
   const parts = [
     paramTable('Input parameters', n.inputs?.parameters),
-    n.inputs?.artifacts?.length ? h('section', null, h('h3', null, 'Input artifacts'), h('ul', null, n.inputs.artifacts.map((a) => h('li', null, a.name, a.path ? ` (${a.path})` : '')))) : null,
+    artifactList('Input artifacts', 'input-artifacts', n.inputs?.artifacts, n, ns, wfName),
     paramTable('Output parameters', n.outputs?.parameters),
     n.outputs?.result !== undefined ? h('section', null, h('h3', null, 'Result'), h('pre', { class: 'yaml' }, n.outputs.result)) : null,
     n.outputs?.exitCode !== undefined ? h('p', null, `Exit code: ${n.outputs.exitCode}`) : null,
-    n.outputs?.artifacts?.length ? h('section', null, h('h3', null, 'Output artifacts'), h('ul', null, n.outputs.artifacts.map((a) => h('li', null, a.name, a.path ? ` (${a.path})` : '')))) : null,
+    artifactList('Output artifacts', 'artifacts', n.outputs?.artifacts, n, ns, wfName),
   ].filter(Boolean) as HTMLElement[];
   return h('div', { class: 'io' }, parts.length ? parts : h('p', { class: 'muted' }, 'This node has no inputs or outputs.'));
 }
