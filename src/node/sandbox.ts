@@ -16,8 +16,8 @@ const hostLinks = new Map<string, string | undefined>();
 
 /** prepareRootfs without thread-pool round trips: a handful of mkdir/symlink calls per Pod. */
 export function prepareRootfsSync(rootfs: string): void {
-  // Only what every image has and a step may write to; other mount points bwrap creates on demand.
-  for (const d of ['', 'tmp', 'root']) {
+  // The top-level directories every Linux image has (steps create files under /mnt, /home… directly).
+  for (const d of ['', 'tmp', 'root', 'home', 'mnt', 'run', 'srv', 'media', 'var', 'var/tmp']) {
     try {
       mkdirSync(join(rootfs, d));
     } catch (err) {
@@ -25,6 +25,7 @@ export function prepareRootfsSync(rootfs: string): void {
     }
   }
   chmodSync(join(rootfs, 'tmp'), 0o1777);
+  chmodSync(join(rootfs, 'var/tmp'), 0o1777);
   for (const [name, target] of ROOT_LINKS) {
     if (!hostLinks.has(name)) {
       let t: string | undefined;
