@@ -4,11 +4,10 @@
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Client } from '../client/types.js';
-import { LABEL_WORKFLOW } from '../model/argo.js';
-import type { Template, Workflow, WorkflowTaskResult } from '../model/argo.js';
-import { isApiError } from '../model/errors.js';
+import type { Template, Workflow } from '../model/argo.js';
 import type { ArtifactRepository } from './artifacts.js';
 import { evaluateExpression } from './subst.js';
+import { recordTaskResult } from './task-result.js';
 
 async function listFiles(root: string): Promise<string[]> {
   const out: string[] = [];
@@ -40,20 +39,5 @@ export async function performData(client: Client, repo: ArtifactRepository, req:
     phase = 'Error';
     message = (err as Error).message;
   }
-  const wf = req.workflow;
-  const tr: WorkflowTaskResult = {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'WorkflowTaskResult',
-    metadata: {
-      name: req.nodeId,
-      namespace: wf.metadata.namespace,
-      labels: { [LABEL_WORKFLOW]: wf.metadata.name!, 'workflows.argoproj.io/report-outputs-completed': 'true' },
-      ownerReferences: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', name: wf.metadata.name!, uid: wf.metadata.uid! }],
-    },
-    outputs: phase ? {} : { result },
-    ...(phase ? { phase, message } : {}),
-  };
-  await client.create(tr).catch((err) => {
-    if (!isApiError(err, 'AlreadyExists')) throw err;
-  });
+  await recordTaskResult(client, req.workflow, req.nodeId, phase ? {} : { result }, phase ? { phase, message } : undefined);
 }

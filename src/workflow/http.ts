@@ -1,10 +1,9 @@
 // HTTP templates: the request Argo's agent pod would make, made by the controller. The outcome is
 // recorded as a WorkflowTaskResult named after the node, exactly like a Pod's outputs.
 import type { Client } from '../client/types.js';
-import { LABEL_WORKFLOW } from '../model/argo.js';
-import type { Template, Workflow, WorkflowTaskResult } from '../model/argo.js';
-import { isApiError } from '../model/errors.js';
+import type { Template, Workflow } from '../model/argo.js';
 import { evaluateExpression } from './subst.js';
+import { recordTaskResult } from './task-result.js';
 
 export interface HttpRequestAction {
   workflow: Workflow;
@@ -57,22 +56,5 @@ export async function performHttp(client: Client, req: HttpRequestAction): Promi
     const e = err as Error & { cause?: Error };
     message = e.name === 'AbortError' ? `request to ${h.url} timed out` : `${method} ${h.url}: ${e.cause?.message ?? e.message}`;
   }
-  const wf = req.workflow;
-  const tr: WorkflowTaskResult = {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'WorkflowTaskResult',
-    metadata: {
-      name: req.nodeId,
-      namespace: wf.metadata.namespace,
-      labels: { [LABEL_WORKFLOW]: wf.metadata.name!, 'workflows.argoproj.io/report-outputs-completed': 'true' },
-      ownerReferences: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', name: wf.metadata.name!, uid: wf.metadata.uid! }],
-    },
-    outputs: result ? { result } : {},
-    ...(phase ? { phase, message } : {}),
-  };
-  try {
-    await client.create(tr);
-  } catch (err) {
-    if (!isApiError(err, 'AlreadyExists')) throw err;
-  }
+  await recordTaskResult(client, req.workflow, req.nodeId, result ? { result } : {}, phase ? { phase, message } : undefined);
 }

@@ -3,10 +3,10 @@
 // its successCondition / failureCondition, and report outputs (jsonPath) as a task result.
 import { parse as parseYaml } from 'yaml';
 import type { Client } from '../client/types.js';
-import { LABEL_WORKFLOW } from '../model/argo.js';
-import type { Outputs, Template, Workflow, WorkflowTaskResult } from '../model/argo.js';
+import type { Outputs, Template, Workflow } from '../model/argo.js';
 import { ApiError, isApiError } from '../model/errors.js';
 import type { KObject } from '../model/object.js';
+import { recordTaskResult } from './task-result.js';
 
 export interface ResourceAction {
   workflow: Workflow;
@@ -139,21 +139,7 @@ export async function performResource(client: Client, req: ResourceAction, signa
     phase = 'Error';
     message = (err as Error).message;
   }
-  const tr: WorkflowTaskResult = {
-    apiVersion: 'argoproj.io/v1alpha1',
-    kind: 'WorkflowTaskResult',
-    metadata: {
-      name: req.nodeId,
-      namespace: wf.metadata.namespace,
-      labels: { [LABEL_WORKFLOW]: wf.metadata.name!, 'workflows.argoproj.io/report-outputs-completed': 'true' },
-      ownerReferences: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Workflow', name: wf.metadata.name!, uid: wf.metadata.uid! }],
-    },
-    outputs,
-    ...(phase ? { phase, message } : {}),
-  };
-  await client.create(tr).catch((err) => {
-    if (!isApiError(err, 'AlreadyExists')) throw err;
-  });
+  await recordTaskResult(client, wf, req.nodeId, outputs, phase ? { phase, message } : undefined);
 }
 
 function waitForCondition(client: Client, obj: KObject, success: string | undefined, failure: string | undefined, signal: AbortSignal): Promise<KObject> {
