@@ -1,5 +1,8 @@
 // `argosy server`: the embedded runtime (SQLite store in the data dir, workflow controller, node agent)
 // behind the HTTP API. Ctrl-C / SIGTERM: stop listening, stop the controller, kill pod processes.
+// With `--store postgres://…` several replicas share one database: every replica serves the API and the
+// one holding the `argosy-controller` Lease runs the controllers and the node agent.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -8,11 +11,61 @@ import { Option } from 'commander';
 import { type LogLevel, jsonLogger } from '../../server/log.js';
 import { ApiServer } from '../../server/server.js';
 import { UsageError } from '../errors.js';
-import { startEmbedded } from '../runtime.js';
+import { type EmbeddedRuntime, startEmbedded } from '../runtime.js';
+import type { PostgresOptions } from '../../store/postgres.js';
 
 /** `$ARGOSY_DATA_DIR`, else `~/.argosy`. */
 export function defaultDataDir(): string {
   return process.env.ARGOSY_DATA_DIR || join(homedir(), '.argosy');
+}
+
+/**
+ * `--store`: `sqlite` (default; a file in the data dir) or a PostgreSQL URL, `postgres://user@host:port/db`,
+ * optionally `?schema=name` (default schema `argosy`).
+ */
+export function parseStoreFlag(value: string | undefined): { kind: 'sqlite' } | { kind: 'postgres'; postgres: PostgresOptions; shown: string } {
+  if (!value || value === 'sqlite') return { kind: 'sqlite' };
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new UsageError(`--store ${value}: expected "sqlite" or a URL like postgres://user@host:5432/db?schema=argosy`);
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new UsageError(`--store ${value}: unsupported store; expected "sqlite" or a postgres:// URL`);
+  }
+  const schema = url.searchParams.get('schema') ?? undefined;
+  if (schema !== undefined && !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) throw new UsageError(`--store: schema ${JSON.stringify(schema)} is not a plain SQL identifier`);
+  url.searchParams.delete('schema');
+  const shown = new URL(url.href);
+  if (shown.password) shown.password = '***';
+  return { kind: 'postgres', postgres: { connectionString: url.href, schema, applicationName: 'argosy-server' }, shown: shown.href + (schema ? ` (schema ${schema})` : '') };
+}
+
+/** The API server, with /readyz saying whether this replica is the leader or a standby. */
+class ReplicaApiServer extends ApiServer {
+  constructor(
+    opts: ConstructorParameters<typeof ApiServer>[0],
+    private readonly rt: EmbeddedRuntime,
+  ) {
+    super(opts);
+  }
+
+  override async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.url === '/readyz' || req.url?.startsWith('/readyz?')) {
+      let ok = true;
+      try {
+        await this.rt.store.currentResourceVersion();
+      } catch {
+        ok = false;
+      }
+      const role = this.rt.isLeader ? 'leader' : 'standby';
+      res.writeHead(ok ? 200 : 503, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Argosy-Role': role, 'X-Argosy-Leader': this.rt.leader, 'X-Argosy-Identity': this.rt.identity });
+      res.end(ok ? `ok: ${role} (identity ${this.rt.identity}, leader ${this.rt.leader || 'none'})` : 'not ready: the store does not answer');
+      return;
+    }
+    return super.handle(req, res);
+  }
 }
 
 export function registerServerCommand(program: Command): void {
@@ -26,6 +79,9 @@ export function registerServerCommand(program: Command): void {
     .option('--tls-key <file>', 'PEM private key for --tls-cert')
     .addOption(new Option('--log-level <level>', 'debug logs every request').choices(['debug', 'info', 'warn', 'error']).default('info'))
     .addOption(new Option('--sandbox <mode>', 'process isolation for pods').choices(['auto', 'bwrap', 'none']).default('auto'))
+    .option('--store <store>', 'sqlite (default) or postgres://user@host:port/db[?schema=name] to share the state between replicas (env ARGOSY_STORE)')
+    .option('--lease-seconds <s>', 'with a postgres store: leader lease duration; the leader renews every fifth of it (env ARGOSY_LEASE_SECONDS; default 5)')
+    .option('--identity <id>', 'with a postgres store: this replica\'s identity in the lease (default <hostname>-<pid>)')
     .action(async (o) => {
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port ${o.port}: must be a number from 0 to 65535`);
@@ -40,8 +96,36 @@ export function registerServerCommand(program: Command): void {
       }
       const dataDir = resolve(o.dataDir ?? defaultDataDir());
       const log = jsonLogger(o.logLevel as LogLevel);
-      const rt = await startEmbedded({ dataDir, store: 'sqlite', sandbox: o.sandbox, logger: log });
-      const server = new ApiServer({ store: rt.store, dataDir, logger: log, tls });
+      const store = parseStoreFlag(o.store ?? process.env.ARGOSY_STORE);
+      const leaseFlag: string = o.leaseSeconds ?? process.env.ARGOSY_LEASE_SECONDS ?? '5';
+      const leaseSeconds = Number(leaseFlag);
+      if (!(leaseSeconds >= 1)) throw new UsageError(`--lease-seconds ${leaseFlag}: must be a number of at least 1`);
+      let rt: EmbeddedRuntime;
+      if (store.kind === 'postgres') {
+        try {
+          rt = await startEmbedded({
+            dataDir,
+            store: 'postgres',
+            postgres: store.postgres,
+            sandbox: o.sandbox,
+            logger: log,
+            leaderElection: {
+              identity: o.identity,
+              leaseSeconds,
+              onFatal: () => {
+                log.error('exiting: lost the leader lease and could not stop cleanly');
+                process.exit(1);
+              },
+            },
+          });
+        } catch (err) {
+          throw new UsageError(`cannot open the PostgreSQL store ${store.shown}: ${(err as Error).message}`, 1);
+        }
+        log.info('using the PostgreSQL store; campaigning for the leader lease', { store: store.shown, identity: rt.identity, leaseSeconds });
+      } else {
+        rt = await startEmbedded({ dataDir, store: 'sqlite', sandbox: o.sandbox, logger: log });
+      }
+      const server = new ReplicaApiServer({ store: rt.store, dataDir, logger: log, tls }, rt);
       let addr: { url: string };
       try {
         addr = await server.listen(port, o.host);
