@@ -45,11 +45,18 @@ export function createLauncherCore(emit) {
     g.child = child;
     let exitCode;
     let spawnError;
+    let errHead = '';
     const done = async () => {
       if (g.closed) return;
       g.closed = true;
       groups.delete(gid);
       if (direct) {
+        // bwrap reports a command it cannot exec on stderr and exits 1: that is a StartError, as in CRI.
+        // Matched on the head of stderr at exit, since the line may arrive in pieces.
+        if (!spawnError && exitCode === 1 && argv[0].endsWith('bwrap')) {
+          const m = /^bwrap: execvp (.*?): (.*)$/m.exec(errHead);
+          if (m) spawnError = m[2].startsWith('No such file') ? `exec: "${m[1]}": executable file not found in $PATH` : `exec: "${m[1]}": ${m[2]}`;
+        }
         if (spawnError) log.marker(spawnError);
         await log.close();
         if (!shuttingDown) {
@@ -77,14 +84,8 @@ export function createLauncherCore(emit) {
     child.on('close', () => void done());
     if (direct) {
       child.stdout.on('data', (d) => log.write('stdout', d));
-      let firstErr = true;
       child.stderr.on('data', (d) => {
-        // bwrap reports a command it cannot exec on stderr and exits 1: that is a StartError, as in CRI.
-        if (firstErr && argv[0].endsWith('bwrap')) {
-          const m = /^bwrap: execvp (.*?): (.*)\n?$/.exec(d.toString('utf8'));
-          if (m) spawnError = m[2].startsWith('No such file') ? `exec: "${m[1]}": executable file not found in $PATH` : `exec: "${m[1]}": ${m[2]}`;
-        }
-        firstErr = false;
+        if (errHead.length < 1024) errHead += d.toString('utf8');
         log.write('stderr', d);
       });
     } else {
