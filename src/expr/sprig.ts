@@ -7,7 +7,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { ExprError } from './errors.js';
 import {
-  Duration, GoTime, formatDuration, formatGoLayout, formatValue, goEqual, goRegex, isMap, isNil, nowTime, parseGoLayout,
+  Duration, GoTime, formatDuration, formatGoLayout, formatValue, goEqual, goRegex, goTypeName, isMap, isNil, nowTime, parseGoLayout,
   toGoJSON, toInt64, NS_PER_SEC, type GoMap,
 } from './gotypes.js';
 
@@ -670,9 +670,9 @@ export const sprigFuncs: Record<string, Fn> = {
     return `${s}s`;
   },
   // ---- types / misc ----
-  typeOf: (v) => goTypeOf(v),
+  typeOf: (v) => goTypeName(v),
   kindOf: (v) => goKindOf(v),
-  typeIs: (t, v) => strval(t) === goTypeOf(v),
+  typeIs: (t, v) => strval(t) === goTypeName(v),
   kindIs: (t, v) => strval(t) === goKindOf(v),
   deepEqual: (a, b) => goEqual(a, b),
   semver: (v) => {
@@ -694,26 +694,6 @@ function parseDurationLoose(s: string): bigint {
   }
   if (consumed !== s.length || s === '') throw new ExprError(`time: invalid duration "${s}"`);
   return total;
-}
-
-function goTypeOf(v: unknown): string {
-  if (isNil(v)) return '<nil>';
-  switch (typeof v) {
-    case 'bigint':
-      return 'int';
-    case 'number':
-      return 'float64';
-    case 'string':
-      return 'string';
-    case 'boolean':
-      return 'bool';
-    case 'function':
-      return 'func';
-  }
-  if (Array.isArray(v)) return '[]interface {}';
-  if (v instanceof Duration) return 'time.Duration';
-  if (v instanceof GoTime) return 'time.Time';
-  return 'map[string]interface {}';
 }
 
 function goKindOf(v: unknown): string {

@@ -105,7 +105,7 @@ export class ArgoApi {
         return reply({ items: this.archive().labelValues(key) });
       }
       default:
-        throw new ApiError('NotFound', `Not Found: ${url.pathname} is not implemented by this server`);
+        throw new ApiError('NotFound', `Not Found: ${url.pathname} is not an endpoint of this server`);
     }
   }
 

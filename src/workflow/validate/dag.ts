@@ -43,12 +43,12 @@ function findCycle(infos: Map<string, TaskInfo>): string[] | undefined {
 
 function ancestors(infos: Map<string, TaskInfo>, name: string): Set<string> {
   const out = new Set<string>();
-  const todo = [...(infos.get(name)?.deps ?? [])];
-  while (todo.length) {
-    const d = todo.pop()!;
+  const pending = [...(infos.get(name)?.deps ?? [])];
+  while (pending.length) {
+    const d = pending.pop()!;
     if (out.has(d) || !infos.has(d)) continue;
     out.add(d);
-    todo.push(...infos.get(d)!.deps);
+    pending.push(...infos.get(d)!.deps);
   }
   out.delete(name);
   return out;
