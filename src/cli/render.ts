@@ -1,4 +1,5 @@
 // Terminal output in `argo`'s shapes: the `argo get` summary and node tree, and borderless tables.
+import { stringify as toYaml } from 'yaml';
 import type { NodeStatus, Workflow } from '../model/argo.js';
 
 const ICONS: Record<string, string> = {
@@ -151,4 +152,21 @@ export function workflowSummary(wf: Workflow, opts: { colors?: boolean; now?: nu
   if (outputs.length) out += `\nOutput Parameters:\n${outputs.map((p) => `  ${p.name}: ${String(p.value ?? '')}`).join('\n')}`;
   const tree = nodeTree(wf, opts);
   return tree ? `${out}\n\n${tree}` : out;
+}
+
+/** A workflow as `-o json|yaml|name` asks, or the `argo get`-style summary. */
+export function printWorkflow(wf: Workflow, output: string | undefined): void {
+  switch (output) {
+    case 'json':
+      process.stdout.write(JSON.stringify(wf, null, 2) + '\n');
+      return;
+    case 'yaml':
+      process.stdout.write(toYaml(wf));
+      return;
+    case 'name':
+      process.stdout.write(`${wf.metadata.name}\n`);
+      return;
+    default:
+      process.stdout.write(workflowSummary(wf, { colors: !!process.stdout.isTTY }) + '\n');
+  }
 }

@@ -1,5 +1,4 @@
 // `argosy run FILE...`: run Argo workflows on an embedded control plane, no cluster needed.
-import { stringify as toYaml } from 'yaml';
 import { Kinds } from '../client/types.js';
 import type { Workflow } from '../model/argo.js';
 import { LABEL_WORKFLOW } from '../model/argo.js';
@@ -7,7 +6,7 @@ import type { KObject } from '../model/object.js';
 import { readPodLogs } from '../node/index.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from './errors.js';
 import { applyParameters, loadFiles, templateContext, validateManifests } from './load.js';
-import { nodeTree, workflowSummary } from './render.js';
+import { nodeTree, printWorkflow } from './render.js';
 import { type EmbeddedRuntime, startEmbedded } from './runtime.js';
 
 export interface RunOptions {
@@ -134,18 +133,5 @@ export async function runOne(rt: EmbeddedRuntime, input: Workflow, opts: Pick<Ru
 }
 
 function printFinal(wf: Workflow, opts: RunOptions): void {
-  if (opts.quiet) return;
-  switch (opts.output) {
-    case 'json':
-      process.stdout.write(JSON.stringify(wf, null, 2) + '\n');
-      return;
-    case 'yaml':
-      process.stdout.write(toYaml(wf));
-      return;
-    case 'name':
-      process.stdout.write(`${wf.metadata.name}\n`);
-      return;
-    default:
-      process.stdout.write(workflowSummary(wf, { colors: !!process.stdout.isTTY }) + '\n');
-  }
+  if (!opts.quiet) printWorkflow(wf, opts.output);
 }

@@ -8,7 +8,7 @@ import { humanAge } from '../../server/table.js';
 import { UsageError } from '../errors.js';
 import { table } from '../render.js';
 import { type ConnOptions, enc, runVerb, withConnection } from './connection.js';
-import { printWorkflow } from './workflows.js';
+import { printWorkflow } from '../render.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const BASE = '/api/v1/archived-workflows';

@@ -9,7 +9,7 @@ import { ConnectionError } from '../../client/remote.js';
 import { humanAge } from '../../server/table.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../errors.js';
 import { applyParameters, loadFiles } from '../load.js';
-import { nodeDuration, nodeTree, table, workflowSummary } from '../render.js';
+import { nodeDuration, nodeTree, printWorkflow, table, workflowSummary } from '../render.js';
 import { type Conn, type ConnOptions, enc, runVerb, withConnection } from './connection.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -32,22 +32,6 @@ export function parseAge(text: string, flag: string): number {
   }
   if (!text || consumed !== text.length) throw new UsageError(`${flag} ${text}: expected a duration such as 30s, 5m, 1h or 2d`);
   return total;
-}
-
-export function printWorkflow(wf: Workflow, output: string | undefined): void {
-  switch (output) {
-    case 'json':
-      process.stdout.write(JSON.stringify(wf, null, 2) + '\n');
-      return;
-    case 'yaml':
-      process.stdout.write(toYaml(wf));
-      return;
-    case 'name':
-      process.stdout.write(`${wf.metadata.name}\n`);
-      return;
-    default:
-      process.stdout.write(workflowSummary(wf, { colors: !!process.stdout.isTTY }) + '\n');
-  }
 }
 
 function statusText(wf: Workflow): string {
