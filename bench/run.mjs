@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// `npm run bench [-- name...]`: run the benchmarks (all by default: store, pods, dag, server), each in its own
+// `npm run bench [-- name...]`: run the benchmarks (all by default: store, pods, dag, server, throughput, archive), each in its own
 // Node process so one's heap does not slow the next. Every benchmark prints its figures beside a
 // reference tool measured in the same invocation, as a ratio.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { benchDir, ensureBuilt, machine } from './lib.mjs';
 
-const ALL = { store: 'store.mjs', pods: 'pods.mjs', dag: 'dag.mjs', server: 'server.mjs' };
+const ALL = { store: 'store.mjs', pods: 'pods.mjs', dag: 'dag.mjs', server: 'server.mjs', throughput: 'throughput.mjs', archive: 'archive.mjs' };
 const args = process.argv.slice(2);
 if (args.includes('-h') || args.includes('--help')) {
   console.log(`usage: npm run bench [-- ${Object.keys(ALL).join('|')} ...]   (default: all)
@@ -14,9 +14,13 @@ if (args.includes('-h') || args.includes('--help')) {
   pods   a \`true\` Pod create→Succeeded vs spawn('true'), sandbox bwrap and none
   dag    argosy run vs make -j2 and Snakemake on chain/fan/lattice DAGs; peak RSS of a 5,000-task fan
   server \`argosy server\` over HTTP vs etcd: creates/s, 1,000-watch fan-out, submit → Pod Running
+  throughput  two-step \`true\` workflows/min through 1 server (SQLite) and 2 replicas (PostgreSQL) vs CNOE's published 2,100/min
+  archive     100,000 archived workflows: insert rate, filtered list p50/p99 vs raw SQL on the same table
 env: BENCH_DAG_BUDGET=s per command (60), BENCH_DAG_SHAPES=chain,lattice,fan, BENCH_DAG_RSS_N=5000 (0 skips),
      BENCH_SKIP_SNAKEMAKE=1, BENCH_SKIP_ETCD=1, BENCH_PODS_N=100, ARGOSY_BENCH_NO_INSTALL=1 (never apt-get install),
-     BENCH_SERVER_CONC=16 clients, BENCH_SERVER_SECS=10, BENCH_SERVER_WATCHERS=1000, BENCH_SERVER_UPDATES=100, BENCH_SERVER_SUBMITS=10`);
+     BENCH_SERVER_CONC=16 clients, BENCH_SERVER_SECS=10, BENCH_SERVER_WATCHERS=1000, BENCH_SERVER_UPDATES=100, BENCH_SERVER_SUBMITS=10,
+     BENCH_TP_N=200, BENCH_TP_CONC=16, BENCH_TP_TIMEOUT=300 s, BENCH_TP_SKIP_PG=1, ARGOSY_PG=postgres://…,
+     BENCH_ARCHIVE_ROWS=100000, BENCH_ARCHIVE_QUERIES=200, BENCH_ARCHIVE_BATCH=5000`);
   process.exit(0);
 }
 const unknown = args.filter((a) => !(a in ALL));

@@ -368,7 +368,11 @@ export function detailsView(root: HTMLElement, { params, query }: RouteContext):
 
   let pending: Workflow | undefined;
   let timer = 0;
+  const rvOf = (w: Workflow | undefined) => Number(w?.metadata?.resourceVersion) || 0;
   const update = (next: Workflow) => {
+    // Updates come from the watch and from action responses, which can arrive out of order: never
+    // let an older version replace a newer one.
+    if (rvOf(next) && rvOf(next) < Math.max(rvOf(pending), rvOf(wf))) return;
     pending = next;
     if (timer) return;
     timer = window.setTimeout(() => {
@@ -384,6 +388,11 @@ export function detailsView(root: HTMLElement, { params, query }: RouteContext):
       else if (tab === 'events') loadEvents();
     }, 200);
   };
+  // A safety net under the watch: while the workflow is unfinished, re-read it now and then.
+  const resync = window.setInterval(() => {
+    if (!wf || disposed || wf.status?.finishedAt) return;
+    void api<Workflow>(paths.workflow(ns, name)).then((w) => !disposed && update(w), () => undefined);
+  }, 5000);
   const tick = window.setInterval(() => {
     if (wf?.status?.startedAt && !wf.status.finishedAt) {
       const d = head.querySelector('[data-duration]');
@@ -422,6 +431,7 @@ export function detailsView(root: HTMLElement, { params, query }: RouteContext):
     clearTimeout(timer);
     clearTimeout(eventsTimer);
     clearInterval(tick);
+    clearInterval(resync);
     panelLogs?.destroy();
     cleanups.forEach((c) => c());
   };
