@@ -351,11 +351,7 @@ export function registerWorkflowCommands(program: Command): void {
       for (const n of names) {
         const name = await resolveName(conn, n);
         const wf = await conn.put<Workflow>(wfPath(conn.namespace, name, 'retry'), { namespace: conn.namespace, name, restartSuccessful: !!o.restartSuccessful, nodeFieldSelector: o.nodeFieldSelector, parameters: o.parameter });
-        if (o.wait) {
-          const final = await followWorkflow(conn, conn.namespace, name, () => {});
-          if (final.status?.phase !== 'Succeeded') worst = EXIT_FAILED;
-          printWorkflow(final, o.output);
-        } else printWorkflow(wf, o.output);
+        if ((await printOrWait(conn, wf, o.wait, o.output)) !== EXIT_OK) worst = EXIT_FAILED;
       }
       return worst;
     }),
@@ -377,11 +373,7 @@ export function registerWorkflowCommands(program: Command): void {
       for (const n of names) {
         const name = await resolveName(conn, n);
         const wf = await conn.put<Workflow>(wfPath(conn.namespace, name, 'resubmit'), { namespace: conn.namespace, name, memoized: !!o.memoized, parameters: o.parameter });
-        if (o.wait) {
-          const final = await followWorkflow(conn, conn.namespace, wf.metadata.name!, () => {});
-          if (final.status?.phase !== 'Succeeded') worst = EXIT_FAILED;
-          printWorkflow(final, o.output);
-        } else printWorkflow(wf, o.output);
+        if ((await printOrWait(conn, wf, o.wait, o.output)) !== EXIT_OK) worst = EXIT_FAILED;
       }
       return worst;
     }),
@@ -493,3 +485,14 @@ async function listWorkflows(conn: Conn, o: { selector?: string; fieldSelector?:
 }
 
 export { nodeTree };
+
+/** Print a workflow an action returned, or with --wait follow it to the end first; EXIT_FAILED unless it succeeded. */
+async function printOrWait(conn: Parameters<typeof followWorkflow>[0], wf: Workflow, wait: boolean | undefined, output: string | undefined): Promise<number> {
+  if (!wait) {
+    printWorkflow(wf, output);
+    return EXIT_OK;
+  }
+  const final = await followWorkflow(conn, conn.namespace, wf.metadata.name!, () => {});
+  printWorkflow(final, output);
+  return final.status?.phase === 'Succeeded' ? EXIT_OK : EXIT_FAILED;
+}
