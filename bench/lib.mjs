@@ -80,3 +80,16 @@ export function machine() {
   const cpus = (globalThis.navigator?.hardwareConcurrency ?? 0) || Number(spawnSync('nproc').stdout?.toString().trim() || 0);
   return `node ${process.version}, ${cpus} CPUs, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
+
+/** Stop a child we started: SIGTERM, then SIGKILL after `graceMs`. */
+export function stopProcess(proc, graceMs = 10_000) {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+    proc.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    proc.kill('SIGTERM');
+  });
+}

@@ -18,7 +18,7 @@ import http from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureBuilt, ensureTool, fmt, machine, median, quantile, repoDir, table } from './lib.mjs';
+import { ensureBuilt, ensureTool, fmt, machine, median, quantile, repoDir, stopProcess, table } from './lib.mjs';
 
 ensureBuilt();
 
@@ -48,18 +48,6 @@ function freePort() {
   });
 }
 
-/** Stop a child we started: SIGTERM, then SIGKILL after `graceMs`. */
-function stop(proc, graceMs = 10_000) {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const t = setTimeout(() => proc.kill('SIGKILL'), graceMs);
-    proc.once('exit', () => {
-      clearTimeout(t);
-      resolve();
-    });
-    proc.kill('SIGTERM');
-  });
-}
 
 /** `node bin/argosy server --port 0 --data-dir DIR`; resolves once its "started" log line names the URL. */
 async function startArgosy() {
@@ -101,7 +89,7 @@ async function startEtcd() {
       if (r.status === 200) break;
     } catch {}
     if (i > 100 || proc.exitCode !== null) {
-      await stop(proc);
+      await stopProcess(proc);
       return { skipped: 'etcd did not start within 10 s' };
     }
     await sleep(100);
@@ -516,8 +504,8 @@ try {
   if (sub.failed.length) notes.push(`workflows that did not succeed: ${sub.failed.join(', ')}`);
 } finally {
   agent.destroy();
-  await stop(srv.proc);
-  if (etcd.proc) await stop(etcd.proc);
+  await stopProcess(srv.proc);
+  if (etcd.proc) await stopProcess(etcd.proc);
   rmSync(tmp, { recursive: true, force: true });
 }
 table('server', rows);

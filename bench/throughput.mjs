@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureBuilt, fmt, machine, quantile, repoDir, table } from './lib.mjs';
+import { ensureBuilt, fmt, machine, quantile, repoDir, stopProcess, table } from './lib.mjs';
 
 ensureBuilt();
 
@@ -66,17 +66,6 @@ function request(base, method, path, body) {
 
 // ---- processes
 
-function stop(proc, graceMs = 10_000) {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const t = setTimeout(() => proc.kill('SIGKILL'), graceMs);
-    proc.once('exit', () => {
-      clearTimeout(t);
-      resolve();
-    });
-    proc.kill('SIGTERM');
-  });
-}
 
 async function startServer(name, extra = []) {
   const dataDir = join(tmp, name);
@@ -201,7 +190,7 @@ try {
     await waitReady([s], false);
     const r = await measure([s]);
     results.push({ label: '1 server, SQLite', r, problems: [...r.problems, ...s.problems] });
-    await stop(s.proc);
+    await stopProcess(s.proc);
   }
   // 2. two replicas, PostgreSQL
   if (process.env.BENCH_TP_SKIP_PG) results.push({ label: '2 replicas, PostgreSQL', skipped: 'BENCH_TP_SKIP_PG set' });
@@ -226,14 +215,14 @@ try {
         const r = await measure(reps);
         results.push({ label: `2 replicas, PostgreSQL (${roles.join('/')})`, r, problems: [...r.problems, ...reps.flatMap((s) => s.problems)] });
       } finally {
-        await Promise.all(reps.map((s) => stop(s.proc)));
+        await Promise.all(reps.map((s) => stopProcess(s.proc)));
         await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch((err) => console.error(`could not drop schema ${schema}: ${err.message}`));
         await c.end().catch(() => undefined);
       }
     }
   }
 } finally {
-  await Promise.all(all.map((s) => stop(s.proc)));
+  await Promise.all(all.map((s) => stopProcess(s.proc)));
   rmSync(tmp, { recursive: true, force: true });
 }
 
