@@ -6,7 +6,7 @@ import { type Client, Kinds } from '../client/types.js';
 import { ANNOTATION_NODE_ID, LABEL_COMPLETED, LABEL_WORKFLOW } from '../model/argo.js';
 import type { Workflow, WorkflowTaskResult, WorkflowTemplate } from '../model/argo.js';
 import { isApiError } from '../model/errors.js';
-import { type KObject, jsonOf, randomSuffix, rfc3339 } from '../model/object.js';
+import { type KObject, clone, deepFreeze, jsonOf, randomSuffix, rfc3339 } from '../model/object.js';
 import type { ArtifactRepository } from './artifacts.js';
 import { performData } from './data.js';
 import { performHttp } from './http.js';
@@ -55,6 +55,7 @@ export class WorkflowController {
   private resultIndex = new Map<string, Map<string, WorkflowTaskResult>>();
   /** The last version this controller wrote, in case the informer has not caught up yet. */
   private written = new Map<string, Workflow>();
+  private specs = new Map<string, { text: string; spec: Workflow['spec'] }>();
   private queue = new Set<string>();
   private active = new Set<string>();
   private dirty = new Set<string>();
@@ -84,7 +85,8 @@ export class WorkflowController {
 
   async start(): Promise<void> {
     const index = <T extends KObject>(map: Map<string, Map<string, T>>) => ({
-      add: (o: T) => this.indexChild(map, o, false),
+      // A Pod we just created, with no status yet, tells the operator nothing new.
+      add: (o: T) => this.indexChild(map, o, false, o.kind === 'Pod' && !(o.status as { phase?: string } | undefined)?.phase),
       update: (_: T, o: T) => this.indexChild(map, o, false),
       delete: (o: T) => this.indexChild(map, o, true),
     });
@@ -100,6 +102,7 @@ export class WorkflowController {
       delete: (wf) => {
         this.sync.releaseWorkflow(key(wf));
         this.written.delete(key(wf));
+        this.specs.delete(key(wf));
         this.podIndex.delete(key(wf));
         this.resultIndex.delete(key(wf));
       },
@@ -128,7 +131,7 @@ export class WorkflowController {
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
-  private indexChild<T extends KObject>(map: Map<string, Map<string, T>>, o: T, removed: boolean): void {
+  private indexChild<T extends KObject>(map: Map<string, Map<string, T>>, o: T, removed: boolean, quiet = false): void {
     const wfName = o.metadata.labels?.[LABEL_WORKFLOW];
     if (!wfName) return;
     const wfKey = `${o.metadata.namespace ?? ''}/${wfName}`;
@@ -144,7 +147,7 @@ export class WorkflowController {
       const phase = (pod?.status as { phase?: string } | undefined)?.phase;
       if (pod && phase !== 'Succeeded' && phase !== 'Failed') return;
     }
-    this.enqueue(wfKey);
+    if (!quiet) this.enqueue(wfKey);
   }
 
   enqueue(k: string): void {
@@ -201,10 +204,23 @@ export class WorkflowController {
     return cached;
   }
 
+  /**
+   * The spec object from the last pass when the spec has not changed, so the operator's caches
+   * (keyed by template object) stay warm across the many writes a running workflow makes.
+   */
+  private stableSpec(k: string, wf: Workflow): Workflow {
+    const text = jsonOf(wf.spec);
+    const prev = this.specs.get(k);
+    if (prev && prev.text === text) return prev.spec === wf.spec ? wf : { ...wf, spec: prev.spec };
+    this.specs.set(k, { text, spec: Object.isFrozen(wf.spec) ? wf.spec : deepFreeze(clone(wf.spec)) });
+    return this.stableSpec(k, wf);
+  }
+
   private async reconcile(k: string): Promise<void> {
     if (this.stopped) return;
-    const wf = this.current(k);
-    if (!wf) return;
+    const cur = this.current(k);
+    if (!cur) return;
+    const wf = this.stableSpec(k, cur);
     const phase = wf.status?.phase;
     if (phase === 'Succeeded' || phase === 'Failed' || phase === 'Error') return;
     const env: OperatorEnv = {
@@ -218,7 +234,7 @@ export class WorkflowController {
       sync: this.sync,
     };
     const result = operate(wf, env);
-    await this.apply(k, wf, result);
+    await this.apply(k, cur, result);
   }
 
   private async apply(k: string, before: Workflow, r: OperatorResult): Promise<void> {

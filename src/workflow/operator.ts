@@ -21,7 +21,7 @@ import type {
   WorkflowTemplate,
 } from '../model/argo.js';
 import type { KObject } from '../model/object.js';
-import { clone, rfc3339 } from '../model/object.js';
+import { clone, deepFreeze, rfc3339 } from '../model/object.js';
 import { DurationError, humanDuration, parseArgoDuration, secondsString } from './duration.js';
 import { displayName, nodeId, podName } from './names.js';
 import { buildPod } from './pod.js';
@@ -90,6 +90,9 @@ const FULFILLED: ReadonlySet<NodePhase> = new Set(['Succeeded', 'Failed', 'Error
 export const isFulfilled = (n: NodeStatus | undefined): boolean => !!n && FULFILLED.has(n.phase);
 const failedOrError = (p: NodePhase) => p === 'Failed' || p === 'Error';
 
+/** Substituted steps/DAG template bodies, by the template they came from (see substituteBody). */
+const bodyCache = new WeakMap<Template, { key: string; body: Template }>();
+
 /** A problem with the workflow itself (bad reference, missing input): the node or workflow ends Error. */
 export class WorkflowSpecError extends Error {}
 
@@ -119,7 +122,11 @@ class Operator {
     input: Workflow,
     private readonly env: OperatorEnv,
   ) {
-    this.wf = clone(input);
+    // The spec is shared, not copied: the operator never writes it (stored objects are frozen, so a
+    // write would throw), and copying a big spec on every pass was a large part of a reconcile.
+    const wf = {} as Record<string, unknown>;
+    for (const [k, v] of Object.entries(input)) wf[k] = k === 'spec' ? v : clone(v);
+    this.wf = wf as unknown as Workflow;
     this.now = rfc3339(env.now);
     this.result = { workflow: this.wf, createPods: [], deletePods: [], events: [], configMapWrites: [], httpRequests: [], resourceActions: [], dataActions: [] };
   }
@@ -558,8 +565,7 @@ class Operator {
       localVars['node.name'] = nodeName;
       localVars['pod.name'] = podName(this.wf.metadata.name!, nodeName, tmpl.name);
       if (opts.retries !== undefined) localVars['retries'] = String(opts.retries);
-      const { inputs: _i, ...rest } = tmpl;
-      body = { ...substitute(rest, localVars), inputs: substitute(inputs, localVars) } as Template;
+      body = this.substituteBody(resolved.tmpl, tmpl, inputs, localVars);
     } catch (err) {
       const node = existing ?? this.initNode(nodeName, nodeTypeOf(tmpl), tmpl, opts, 'Error', (err as Error).message);
       return this.markNode(node, 'Error', (err as Error).message);
@@ -624,6 +630,24 @@ class Operator {
     if (node.phase === 'Succeeded' && body.memoize && !node.memoizationStatus) this.memoStore(body, node);
     if (node.phase === 'Succeeded') this.promoteGlobalOutputs(body, node);
     return node;
+  }
+
+  /**
+   * The template with its inputs and variables substituted. A steps or DAG template is revisited on
+   * every pass while it runs, and substituting a body of hundreds of tasks each time dominated a
+   * reconcile; the result depends only on the template and the variables, so it is kept (frozen, so
+   * nothing can change the shared copy) and reused while both stay the same.
+   */
+  private substituteBody(original: Template, tmpl: Template, inputs: Template['inputs'], localVars: Vars): Template {
+    const { inputs: _i, ...rest } = tmpl;
+    const build = () => ({ ...substitute(rest, localVars), inputs: substitute(inputs, localVars) }) as Template;
+    if (original !== tmpl || (!tmpl.dag && !tmpl.steps)) return build();
+    const key = JSON.stringify(localVars) + JSON.stringify(inputs);
+    const hit = bodyCache.get(original);
+    if (hit?.key === key) return hit.body;
+    const body = deepFreeze(build());
+    bodyCache.set(original, { key, body });
+    return body;
   }
 
   private processInputs(tmpl: Template, args: Arguments): { parameters?: Parameter[]; artifacts?: Artifact[] } {
@@ -813,6 +837,8 @@ class Operator {
       const limit = this.spec.parallelism;
       if (limit !== undefined && limit > 0 && this.runningPods >= limit && !opts.onExit) return undefined;
       node = this.initNode(nodeName, 'Pod', tmpl, opts, 'Pending');
+      // Bound to our node agent at creation (no scheduler): say so now rather than in another write.
+      if (this.env.nodeName) node.hostNodeName = this.env.nodeName;
       this.runningPods++;
       const pod = buildPod({
         workflow: this.wf,
@@ -1347,32 +1373,15 @@ class Operator {
   private executeDag(nodeName: string, tmpl: Template, ctx: TmplCtx, vars: Vars, opts: ExecOpts, existing: NodeStatus | undefined): NodeStatus {
     const node = existing ?? this.initNode(nodeName, 'DAG', tmpl, opts);
     const dag = tmpl.dag!;
-    const tasks = new Map(dag.tasks.map((t) => [t.name, t]));
-    const deps = new Map<string, string[]>();
-    for (const t of dag.tasks) deps.set(t.name, taskDependencies(t, tasks));
-    const targets = dag.target ? substituteString(dag.target, vars).split(/[\s,]+/).filter(Boolean) : leafTasks(dag.tasks, deps);
-    // Only targets and their ancestors run.
-    const wanted = new Set<string>();
-    const want = (n: string) => {
-      if (wanted.has(n) || !tasks.has(n)) return;
-      wanted.add(n);
-      for (const d of deps.get(n) ?? []) want(d);
-    };
-    for (const t of targets) want(t);
+    const shape = dagShape(dag, dag.target ? substituteString(dag.target, vars) : undefined);
+    const { tasks, deps, targets, wanted, handled, referenced } = shape;
     const failFast = dag.failFast !== false;
-    // A failure another task's `depends` asks about (A.Failed, A.Errored…) is expected, not fatal.
-    const handled = new Set<string>();
-    for (const t of dag.tasks) {
-      for (const m of (t.depends ?? '').matchAll(/([A-Za-z0-9_-]+)\.(Failed|Errored|AllFailed|AnySucceeded|Completed)\b/g)) handled.add(m[1]);
-    }
     const scope: Vars = { ...vars };
     const scoped = new Map<string, string>();
-    const taskIds = new Map<string, string>();
-    const wfName = this.wf.metadata.name!;
+    const taskIds = shape.ids(this.wf.metadata.name!, nodeName);
     const taskNode = (name: string): NodeStatus | undefined => {
-      let id = taskIds.get(name);
-      if (id === undefined) taskIds.set(name, (id = nodeId(wfName, `${nodeName}.${name}`)));
-      return this.nodes[id];
+      const id = taskIds.get(name);
+      return id === undefined ? undefined : this.nodes[id];
     };
     let anyFailed = false;
     let progressed = true;
@@ -1381,7 +1390,7 @@ class Operator {
     while (progressed) {
       progressed = false;
       // Outputs of finished tasks are visible to the tasks that start in this pass (added once per phase).
-      for (const t of dag.tasks) {
+      for (const t of referenced ?? dag.tasks) {
         const n = taskNode(t.name);
         if (n && scoped.get(t.name) !== n.phase) {
           scoped.set(t.name, n.phase);
@@ -1424,6 +1433,7 @@ class Operator {
         // Dependencies may have finished earlier in this same pass: bring their outputs into scope.
         for (const d of taskDeps) {
           const dn = taskNode(d);
+          if (referenced && !shape.referencedNames.has(d)) continue;
           if (dn && scoped.get(d) !== dn.phase) {
             scoped.set(d, dn.phase);
             this.addStepVars(scope, 'tasks', tasks.get(d)!, nodeName, ctx);
@@ -1830,6 +1840,78 @@ function itemVars(item: unknown): Vars {
 function loopIndex(name: string): number {
   const m = /\((\d+):[^()]*\)$/.exec(name) ?? /\((\d+):/.exec(name);
   return m ? Number(m[1]) : 0;
+}
+
+interface DagShape {
+  tasks: Map<string, DAGTask>;
+  deps: Map<string, string[]>;
+  targets: string[];
+  /** Targets and their ancestors: the tasks that run. */
+  wanted: Set<string>;
+  /** Tasks whose failure another task's `depends` asks about (A.Failed, A.Errored…): expected, not fatal. */
+  handled: Set<string>;
+  /** The tasks whose variables the DAG mentions (`tasks.X…`); undefined when it may mention any. */
+  referenced?: DAGTask[];
+  referencedNames: Set<string>;
+  /** Task name → node ID under a given DAG node. */
+  ids(workflowName: string, dagNodeName: string): Map<string, string>;
+}
+
+/** What a DAG's text alone decides, computed once per (frozen, reused) DAG template and target. */
+const dagShapes = new WeakMap<object, Map<string, DagShape>>();
+
+function dagShape(dag: NonNullable<Template['dag']>, target: string | undefined): DagShape {
+  let byTarget = dagShapes.get(dag);
+  if (!byTarget) dagShapes.set(dag, (byTarget = new Map()));
+  const cached = byTarget.get(target ?? '');
+  if (cached) return cached;
+  const tasks = new Map(dag.tasks.map((t) => [t.name, t]));
+  const deps = new Map<string, string[]>();
+  for (const t of dag.tasks) deps.set(t.name, taskDependencies(t, tasks));
+  const targets = target !== undefined ? target.split(/[\s,]+/).filter(Boolean) : leafTasks(dag.tasks, deps);
+  const wanted = new Set<string>();
+  const want = (n: string) => {
+    if (wanted.has(n) || !tasks.has(n)) return;
+    wanted.add(n);
+    for (const d of deps.get(n) ?? []) want(d);
+  };
+  for (const t of targets) want(t);
+  const handled = new Set<string>();
+  for (const t of dag.tasks) {
+    for (const m of (t.depends ?? '').matchAll(/([A-Za-z0-9_-]+)\.(Failed|Errored|AllFailed|AnySucceeded|Completed)\b/g)) handled.add(m[1]);
+  }
+  // `tasks.NAME` and `tasks['NAME']` name a task; any other use of `tasks` (an expression indexing it
+  // with a variable, say) could reach every task, so then all of them are kept in scope.
+  const text = JSON.stringify(dag);
+  const referencedNames = new Set<string>();
+  let any = false;
+  for (const m of text.matchAll(/\btasks\b(?!":)(\.([A-Za-z0-9_-]+)|\[\s*\\?['"]([^'"\\]+)\\?['"]\s*\])?/g)) {
+    const name = m[2] ?? m[3];
+    if (name === undefined) any = true;
+    else referencedNames.add(name);
+  }
+  const idCache = new Map<string, Map<string, string>>();
+  const shape: DagShape = {
+    tasks,
+    deps,
+    targets,
+    wanted,
+    handled,
+    referenced: any ? undefined : dag.tasks.filter((t) => referencedNames.has(t.name)),
+    referencedNames,
+    ids(workflowName, dagNodeName) {
+      const k = `${workflowName}\u0000${dagNodeName}`;
+      let m = idCache.get(k);
+      if (!m) {
+        m = new Map(dag.tasks.map((t) => [t.name, nodeId(workflowName, `${dagNodeName}.${t.name}`)]));
+        if (idCache.size > 64) idCache.clear();
+        idCache.set(k, m);
+      }
+      return m;
+    },
+  };
+  byTarget.set(target ?? '', shape);
+  return shape;
 }
 
 function taskDependencies(t: DAGTask, tasks: Map<string, DAGTask>): string[] {
