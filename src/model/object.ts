@@ -107,8 +107,17 @@ export function splitApiVersion(apiVersion: string): { group: string; version: s
 
 /** RFC 3339 with second precision, as Kubernetes writes metav1.Time. */
 export function rfc3339(date: Date | number = Date.now()): string {
-  return new Date(date).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const ms = typeof date === 'number' ? date : date.getTime();
+  const second = Math.floor(ms / 1000);
+  // Called for every timestamp of every status write; most calls fall in the same second as the last.
+  if (second !== lastSecond || Number.isNaN(second)) {
+    lastText = new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    lastSecond = second;
+  }
+  return lastText;
 }
+let lastSecond = NaN;
+let lastText = '';
 
 // Kubernetes' generateName alphabet: no vowels, no easily-confused characters.
 const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';

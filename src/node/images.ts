@@ -113,8 +113,22 @@ export interface ResolvedImage {
   mapping: ImageMapping;
 }
 
+/** Answers by user table (or none) and image: every Pod asks, and a lookup compiles a dozen patterns. */
+const resolved = new WeakMap<ImageMapConfig, Map<string, ResolvedImage | undefined>>();
+const NO_USER_MAP: ImageMapConfig = {};
+
 /** The mapping for an image: user entries first (most specific first), then the built-ins. */
 export function resolveImage(image: string, user: ImageMapConfig | undefined): ResolvedImage | undefined {
+  let byImage = resolved.get(user ?? NO_USER_MAP);
+  if (!byImage) resolved.set(user ?? NO_USER_MAP, (byImage = new Map()));
+  if (byImage.has(image)) return byImage.get(image);
+  const answer = lookupImage(image, user);
+  if (byImage.size > 1000) byImage.clear();
+  byImage.set(image, answer);
+  return answer;
+}
+
+function lookupImage(image: string, user: ImageMapConfig | undefined): ResolvedImage | undefined {
   const parsed = parseImage(image);
   for (const table of [user ?? {}, BUILTIN_IMAGE_MAP]) {
     const patterns = Object.keys(table).sort((a, b) => b.length - a.length);

@@ -113,6 +113,7 @@ export class PodRunner {
   private reportTimer?: NodeJS.Timeout;
   private configRetry = 0;
   private prepared = false;
+  private skeletonPending = false;
   private startMs = Date.now();
   private deadlineTimer?: NodeJS.Timeout;
   private detached = false;
@@ -173,8 +174,15 @@ export class PodRunner {
     }
     mkdirSync(join(this.podDir, 'logs'), { recursive: true });
     mkdirSync(join(this.podDir, 'exits'), { recursive: true });
-    if (this.env.bwrap) prepareRootfsSync(this.rootfs);
-    else mkdirSync(join(this.rootfs, 'root'), { recursive: true });
+    if (!this.env.bwrap) mkdirSync(join(this.rootfs, 'root'), { recursive: true });
+    else if (this.prepared) {
+      // a retry: the rootfs is as the first pass left it
+    } else if (existed) prepareRootfsSync(this.rootfs);
+    else {
+      // A fresh pod: the first sandbox builds the rootfs skeleton itself (see rootfsSkeletonArgs).
+      mkdirSync(this.rootfs);
+      this.skeletonPending = true;
+    }
     this.prepared = true;
     if (existed && (await this.adoptRecords())) return;
 
@@ -314,7 +322,9 @@ export class PodRunner {
   // ── running containers ──────────────────────────────────────────────────────────────────────
 
   private sandboxArgs(extraRw: { source: string; target: string }[] = []): string[] {
-    return bwrapArgs({ bwrap: this.env.bwrap!, rootfs: this.rootfs, hostname: this.pod.metadata.name ?? 'pod', binds: this.allBinds, extraRo: this.extraRo, extraRw });
+    const skeleton = this.skeletonPending;
+    this.skeletonPending = false;
+    return bwrapArgs({ bwrap: this.env.bwrap!, rootfs: this.rootfs, hostname: this.pod.metadata.name ?? 'pod', binds: this.allBinds, extraRo: this.extraRo, extraRw, skeleton });
   }
 
   private startSupervisor(): void {

@@ -14,10 +14,45 @@ const ROOT_LINKS: [string, string][] = [
 
 const hostLinks = new Map<string, string | undefined>();
 
+// The top-level directories every Linux image has (steps create files under /mnt, /home… directly).
+const ROOT_DIRS = ['tmp', 'root', 'home', 'mnt', 'run', 'srv', 'media', 'var', 'var/tmp'];
+const STICKY = new Set(['tmp', 'var/tmp']);
+
+function hostLink(name: string): string | undefined {
+  if (!hostLinks.has(name)) {
+    let t: string | undefined;
+    try {
+      t = readlinkSync('/' + name);
+    } catch {
+      t = undefined;
+    }
+    hostLinks.set(name, t);
+  }
+  return hostLinks.get(name);
+}
+
+let skeleton: string[] | undefined;
+
+/**
+ * The same skeleton as prepareRootfsSync, made by bwrap itself inside a fresh (empty) rootfs: the
+ * dozen mkdir/symlink calls then happen in the sandbox's process, in parallel, instead of on the
+ * agent's thread for every Pod. bwrap refuses to make a symlink that exists, so this is only for a
+ * rootfs bwrap has not populated yet.
+ */
+export function rootfsSkeletonArgs(): string[] {
+  if (skeleton) return skeleton;
+  const args: string[] = [];
+  for (const d of ROOT_DIRS) args.push(...(STICKY.has(d) ? ['--perms', '1777'] : []), '--dir', '/' + d);
+  for (const [name, target] of ROOT_LINKS) {
+    const hostTarget = hostLink(name);
+    if (hostTarget !== undefined) args.push('--symlink', hostTarget || target, '/' + name);
+  }
+  return (skeleton = args);
+}
+
 /** prepareRootfs without thread-pool round trips: a handful of mkdir/symlink calls per Pod. */
 export function prepareRootfsSync(rootfs: string): void {
-  // The top-level directories every Linux image has (steps create files under /mnt, /home… directly).
-  for (const d of ['', 'tmp', 'root', 'home', 'mnt', 'run', 'srv', 'media', 'var', 'var/tmp']) {
+  for (const d of ['', ...ROOT_DIRS]) {
     try {
       mkdirSync(join(rootfs, d));
     } catch (err) {
@@ -27,16 +62,7 @@ export function prepareRootfsSync(rootfs: string): void {
   chmodSync(join(rootfs, 'tmp'), 0o1777);
   chmodSync(join(rootfs, 'var/tmp'), 0o1777);
   for (const [name, target] of ROOT_LINKS) {
-    if (!hostLinks.has(name)) {
-      let t: string | undefined;
-      try {
-        t = readlinkSync('/' + name);
-      } catch {
-        t = undefined;
-      }
-      hostLinks.set(name, t);
-    }
-    const hostTarget = hostLinks.get(name);
+    const hostTarget = hostLink(name);
     if (hostTarget === undefined) continue;
     try {
       symlinkSync(hostTarget || target, join(rootfs, name));
@@ -79,10 +105,13 @@ export interface SandboxSpec {
   extraRo: { source: string; target: string }[];
   /** Writable binds the supervisor needs (logs, exit records). */
   extraRw: { source: string; target: string }[];
+  /** The rootfs is empty: let bwrap make its directories and links (see rootfsSkeletonArgs). */
+  skeleton?: boolean;
 }
 
 export function bwrapArgs(spec: SandboxSpec): string[] {
   const args = [spec.bwrap, '--bind', spec.rootfs, '/'];
+  if (spec.skeleton) args.push(...rootfsSkeletonArgs());
   for (const d of SYSTEM_DIRS) args.push(...systemDirArgs(d, spec.binds));
   args.push('--proc', '/proc', '--dev', '/dev', '--unshare-pid', '--unshare-uts', '--hostname', podHostname(spec.hostname), '--die-with-parent');
   for (const e of spec.extraRo) args.push('--ro-bind', e.source, e.target);

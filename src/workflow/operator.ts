@@ -533,6 +533,7 @@ class Operator {
   private executeTemplate(nodeName: string, holder: TemplateInvocation, parentCtx: TmplCtx, args: Arguments, opts: ExecOpts): NodeStatus | undefined {
     const existing = this.nodeByName(nodeName);
     if (existing && isFulfilled(existing)) return existing;
+    if (this.podUnchanged(existing)) return existing!;
 
     let resolved: { tmpl: Template; ctx: TmplCtx; ref?: TemplateRef };
     try {
@@ -856,6 +857,24 @@ class Operator {
     this.assessPod(node, tmpl);
     if (tmpl.containerSet) this.assessContainers(node, tmpl);
     return node;
+  }
+
+  /**
+   * A Pod node whose pod is still pending, or running and already shown Running, has nothing to take
+   * from its template this pass: returning early skips substituting arguments and body again, which
+   * for a wide DAG (a thousand pods in flight) was most of every pass. Pods with several containers
+   * (containerSet, sidecars) and nodes waiting on a lock take the full path.
+   */
+  private podUnchanged(node: NodeStatus | undefined): boolean {
+    if (!node || node.type !== 'Pod' || isFulfilled(node) || node.synchronizationStatus) return false;
+    const pod = this.env.pods.get(node.id);
+    if (!pod || ((pod.spec as { containers?: unknown[] } | undefined)?.containers?.length ?? 0) > 1) return false;
+    const phase = (pod.status as { phase?: string } | undefined)?.phase;
+    if (phase === undefined || phase === 'Pending') {
+      this.assessPod(node, {});
+      return node.phase === 'Pending';
+    }
+    return phase === 'Running' && node.phase === 'Running';
   }
 
   /** A containerSet pod shows each of its containers as a `Container` child node. */
@@ -1507,6 +1526,7 @@ class Operator {
     const existing = this.nodeByName(name);
     const boundaryId = dagNode.id;
     const loop = t.withItems || t.withParam !== undefined || t.withSequence;
+    if (!loop && !t.hooks && this.podUnchanged(existing)) return existing!;
     if (!loop) {
       if (!existing && t.when) {
         let run: boolean;
