@@ -4,11 +4,13 @@
 // controllers and the node agent (see docs/server.md, "Replicas").
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedClient } from '../client/embedded.js';
-import type { Client } from '../client/types.js';
+import { type Client, Kinds } from '../client/types.js';
+import type { Workflow } from '../model/argo.js';
 import { NodeAgent } from '../node/index.js';
+import { scratchBase } from '../node/scratch.js';
 import { LeaderElector } from '../store/leader.js';
 import { MemoryStore } from '../store/memory.js';
 import { PostgresStore, type PostgresOptions } from '../store/postgres.js';
@@ -17,7 +19,9 @@ import type { Store } from '../store/types.js';
 import { type Logger, WorkflowController, silentLogger } from '../workflow/controller.js';
 import { WorkflowExecutor } from '../workflow/executor.js';
 import { type WorkflowArchive, WorkflowArchiver, WorkflowTtlController, closeArchive, openArchive } from '../workflow/archive.js';
+import { logPath } from '../node/logs.js';
 import { CronWorkflowController } from '../workflow/cron.js';
+import { PodGCController } from '../workflow/podgc.js';
 
 export interface LeaderElectionOptions {
   /** Lease name. Default `argosy-controller`. */
@@ -53,10 +57,15 @@ export interface EmbeddedOptions {
   events?: boolean;
   /** Schedule CronWorkflows (default true). */
   cron?: boolean;
-  /** Archive completed workflows in <dataDir>/archive.db (default: with the sqlite store). */
+  /**
+   * Archive completed workflows and their pods' logs (default: with the sqlite and postgres stores): in
+   * <dataDir>/archive.db, or with the postgres store in its database and schema, shared by the replicas.
+   */
   archive?: boolean;
   /** Honour spec.ttlStrategy by deleting expired workflows (default: with the sqlite and postgres stores). */
   ttl?: boolean;
+  /** Honour spec.podGC by deleting finished workflows' Pods (default true). */
+  podGC?: boolean;
 }
 
 /** The parts that run only on the leader (all of them, without leader election). */
@@ -93,25 +102,42 @@ async function openStore(opts: EmbeddedOptions, dataDir: string): Promise<Store>
 
 export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<EmbeddedRuntime> {
   const temporary = !opts.dataDir;
-  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'argosy-'));
+  const dataDir = opts.dataDir ?? mkdtempSync(join(scratchBase(), 'argosy-'));
   mkdirSync(dataDir, { recursive: true });
   const store = await openStore(opts, dataDir);
-  const client = new EmbeddedClient(store);
   const logger = opts.logger ?? silentLogger;
+  // PostgreSQL outages: the control loops wait for the database to come back (patient()), the API
+  // answers at once with ServiceUnavailable; both are logged (see docs/server.md).
+  const pgStore = store instanceof PostgresStore ? store : undefined;
+  if (pgStore) {
+    pgStore.onWarning = (m) => logger.warn(`postgres: ${m}`);
+    pgStore.onInfo = (m) => logger.info(`postgres: ${m}`);
+  }
+  const client = new EmbeddedClient(pgStore ? pgStore.patient() : store);
   const nodeName = opts.nodeName ?? 'argosy-node';
   const executor = new WorkflowExecutor(join(dataDir, 'artifacts'));
   const durable = opts.store === 'sqlite' || opts.store === 'postgres';
-  // The archive is a SQLite file in this process's data dir: with a store shared by replicas it would
-  // hold only what this replica archived, so it is off unless asked for.
-  const archive = opts.archive ?? opts.store === 'sqlite' ? openArchive(dataDir) : undefined;
+  // With PostgreSQL the archive lives next to the store, so that every replica serves the same one.
+  let archive: WorkflowArchive | undefined;
+  if (opts.archive ?? durable) {
+    try {
+      const pgo = opts.postgres ?? {};
+      const postgres = { connectionString: pgo.connectionString, schema: pgo.schema, connectTimeoutMs: pgo.connectTimeoutMs, applicationName: pgo.applicationName };
+      archive = await openArchive(dataDir, opts.store === 'postgres' ? { postgres } : {});
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
 
   // Fresh instances on every start: a controller or agent is not restartable after stop().
   const newLeading = (): Leading & { start(): Promise<void> } => {
     const agent = new NodeAgent({ client, dataDir, nodeName, sandbox: opts.sandbox ?? 'auto', hooks: [executor.hook()], logger });
     const controller = new WorkflowController({ client, nodeName, logger, events: opts.events, artifacts: executor.repo });
     const cron = opts.cron !== false ? new CronWorkflowController({ client, logger }) : undefined;
-    const archiver = archive ? new WorkflowArchiver({ client, archive, logger }) : undefined;
+    const archiver = archive ? new WorkflowArchiver({ client, archive, logger, podLogPath: (pod, container) => logPath(dataDir, pod, container) }) : undefined;
     const ttl = opts.ttl ?? durable ? new WorkflowTtlController({ client, logger }) : undefined;
+    const podGC = opts.podGC !== false ? new PodGCController({ client, logger }) : undefined;
     return {
       agent,
       controller,
@@ -121,14 +147,17 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
         await controller.start();
         await archiver?.start();
         await ttl?.start();
+        await podGC?.start();
         await cron?.start();
       },
       async stop() {
         cron?.stop();
+        podGC?.stop();
         ttl?.stop();
-        archiver?.stop();
+        const archived = archiver?.stop();
         controller.stop();
         await agent.stop();
+        await archived;
       },
     };
   };
@@ -140,6 +169,15 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
   let transition: Promise<void> = Promise.resolve();
   let elector: LeaderElector | undefined;
   let stopped = false;
+  // Back from an outage: reconcile every workflow once, in case a write failed for good meanwhile.
+  pgStore?.onReconnect(() => {
+    if (!running || stopped) return;
+    const controller = current.controller;
+    client
+      .list<Workflow>(Kinds.Workflow)
+      .then((l) => l.items.forEach((wf) => controller.enqueue(`${wf.metadata.namespace ?? ''}/${wf.metadata.name}`)))
+      .catch((err) => logger.warn(`postgres: could not resync the workflows after the outage: ${(err as Error).message}`));
+  });
 
   const rt: EmbeddedRuntime = {
     store,
@@ -175,7 +213,7 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
       } else {
         await stopLeading();
       }
-      if (archive) closeArchive(dataDir);
+      if (archive) await closeArchive(dataDir);
       await store.close();
       // Thousands of pod directories take a while to remove: do it without holding up the caller.
       if (temporary) spawn('rm', ['-rf', dataDir], { detached: true, stdio: 'ignore' }).unref();

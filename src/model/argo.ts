@@ -247,6 +247,16 @@ export interface VolumeClaimTemplate {
   spec: Record<string, unknown>;
 }
 
+/** spec.podGC: which of a workflow's Pods are deleted, and when (see src/workflow/podgc.ts). */
+export interface PodGC {
+  /** OnPodCompletion, OnPodSuccess, OnWorkflowCompletion or OnWorkflowSuccess; unset keeps every Pod. */
+  strategy?: string;
+  /** Only Pods matching it are deleted. */
+  labelSelector?: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
+  /** Seconds or a Go duration ("30s"); default 5 s. */
+  deleteDelayDuration?: string;
+}
+
 export interface WorkflowSpec {
   entrypoint?: string;
   arguments?: Arguments;
@@ -265,7 +275,7 @@ export interface WorkflowSpec {
   templateDefaults?: Template;
   serviceAccountName?: string;
   ttlStrategy?: Record<string, number>;
-  podGC?: Record<string, unknown>;
+  podGC?: PodGC;
   workflowMetadata?: {
     labels?: Record<string, string>;
     annotations?: Record<string, string>;

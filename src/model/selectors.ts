@@ -43,8 +43,9 @@ export class LabelSelector {
         case 'gt':
         case 'lt': {
           if (!has) return false;
+          // As strconv.ParseInt: an optionally signed run of digits ('' and '1e3' are not integers).
+          if (!/^[+-]?\d+$/.test(v)) return false;
           const n = Number(v);
-          if (!Number.isInteger(n)) return false;
           const bound = Number(r.values[0]);
           if (r.operator === 'gt' ? !(n > bound) : !(n < bound)) return false;
           break;

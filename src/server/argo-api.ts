@@ -5,11 +5,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EmbeddedClient } from '../client/embedded.js';
 import { type Client, type KindRef, Kinds } from '../client/types.js';
 import { LABEL_WORKFLOW, type CronWorkflow, type Workflow } from '../model/argo.js';
-import { ApiError, badRequest } from '../model/errors.js';
+import { ApiError, badRequest, isApiError } from '../model/errors.js';
 import { type KObject, clone } from '../model/object.js';
 import { readPodLogs } from '../node/index.js';
 import type { Store } from '../store/types.js';
-import { type WorkflowArchive, openArchive, workflowFromArchived } from '../workflow/archive.js';
+import { MAX_ARCHIVED_LOG_BYTES, type WorkflowArchive, openArchive, openedArchive, workflowFromArchived } from '../workflow/archive.js';
+import { archivedLogLines, droppedNotice } from './archived-logs.js';
 import { backfillCronWorkflow } from '../workflow/cron.js';
 import { SERVER_VERSION } from './discovery.js';
 import { type Query, boolParam, intParam, parseBody, readBody, sendJson } from './http.js';
@@ -54,7 +55,7 @@ const COMPLETED = new Set(['Succeeded', 'Failed', 'Error']);
 export interface ArgoApiOptions {
   store: Store;
   dataDir?: string;
-  /** The workflow archive; `<dataDir>/archive.db` when omitted and a dataDir is set. */
+  /** The workflow archive; when omitted, the one opened for dataDir (see openArchive), if there is a dataDir. */
   archive?: WorkflowArchive;
 }
 
@@ -96,13 +97,13 @@ export class ArgoApi {
       case 'cron-workflows':
         return this.templates(Kinds.CronWorkflow, 'cronWorkflow', rest, method, q, body, reply);
       case 'archived-workflows':
-        return this.archived(rest, method, q, body, reply);
+        return this.archived(req, res, rest, method, q, body, reply);
       case 'archived-workflows-label-keys':
-        return reply({ items: this.archive().labelKeys() });
+        return reply({ items: await (await this.archive()).labelKeys() });
       case 'archived-workflows-label-values': {
         const key = q.get('listOptions.labelSelector') ?? '';
         if (!key) throw badRequest('listOptions.labelSelector must name the label key whose values to list');
-        return reply({ items: this.archive().labelValues(key) });
+        return reply({ items: await (await this.archive()).labelValues(key) });
       }
       default:
         throw new ApiError('NotFound', `Not Found: ${url.pathname} is not an endpoint of this server`);
@@ -328,17 +329,24 @@ export class ArgoApi {
 
   // ---------------------------------------------------------------- archive
 
-  private archiveDb?: WorkflowArchive;
-
-  private archive(): WorkflowArchive {
+  /** Looked up on each request: the runtime may open (PostgreSQL) or close the data dir's archive. */
+  private async archive(): Promise<WorkflowArchive> {
     if (this.opts.archive) return this.opts.archive;
     if (!this.opts.dataDir) throw new ApiError('ServiceUnavailable', 'the workflow archive is not available: this server runs without a data directory');
-    return (this.archiveDb ??= openArchive(this.opts.dataDir));
+    return openArchive(this.opts.dataDir);
   }
 
-  private async archived(rest: string[], method: string, q: Query, body: <T = Record<string, unknown>>() => Promise<T>, reply: (o: unknown) => void): Promise<void> {
+  private async archived(
+    req: IncomingMessage,
+    res: ServerResponse,
+    rest: string[],
+    method: string,
+    q: Query,
+    body: <T = Record<string, unknown>>() => Promise<T>,
+    reply: (o: unknown) => void,
+  ): Promise<void> {
     const [uid, action] = rest;
-    const archive = this.archive();
+    const archive = await this.archive();
     if (!uid) {
       if (method !== 'GET') throw notAllowed(method);
       // Argo's fieldSelector forms: metadata.namespace=, metadata.name=, spec.startedAt>, spec.startedAt<.
@@ -349,7 +357,7 @@ export class ArgoApi {
       }
       const nameFilter = q.get('nameFilter') ?? 'Exact';
       const name = fields['metadata.name'];
-      const list = archive.list({
+      const list = await archive.list({
         namespace: q.get('namespace') || fields['metadata.namespace'] || undefined,
         labelSelector: q.get('listOptions.labelSelector') ?? undefined,
         namePrefix: q.get('namePrefix') || (name && nameFilter === 'Prefix' ? name : undefined),
@@ -361,16 +369,18 @@ export class ArgoApi {
       });
       return reply({ metadata: list.continue ? { continue: list.continue } : {}, items: list.items });
     }
-    const wf = archive.get(uid);
+    const wf = await archive.get(uid);
     if (!wf) throw new ApiError('NotFound', `archived workflow ${uid} not found`);
     if (!action) {
       if (method === 'GET') return reply(wf);
       if (method === 'DELETE') {
-        archive.delete(uid);
+        await archive.delete(uid);
         return reply({});
       }
       throw notAllowed(method);
     }
+    // Argosy's addition: the pods' logs, copied into the archive when each pod finished.
+    if (action === 'log' && method === 'GET') return this.archivedLogs(req, res, q, archive, uid, q.get('podName') ?? undefined);
     if (method !== 'PUT') throw notAllowed(method);
     const b = await body<{ namespace?: string; parameters?: string[]; restartSuccessful?: boolean; nodeFieldSelector?: string; memoized?: boolean }>();
     if (action === 'resubmit') {
@@ -392,7 +402,28 @@ export class ArgoApi {
       }
       return reply(await retryWorkflow(this.client, ns, wf.metadata.name!, { restartSuccessful: !!b.restartSuccessful, nodeFieldSelector: b.nodeFieldSelector, parameters: b.parameters }));
     }
-    throw new ApiError('NotFound', `Not Found: archived workflow action "${action}" does not exist (retry, resubmit)`);
+    throw new ApiError('NotFound', `Not Found: archived workflow action "${action}" does not exist (log, retry, resubmit)`);
+  }
+
+  /** A log stream (as …/workflows/{ns}/{name}/log) from the logs kept in the archive for workflow `uid`. */
+  private async archivedLogs(req: IncomingMessage, res: ServerResponse, q: Query, archive: WorkflowArchive, uid: string, podName: string | undefined): Promise<void> {
+    const grepRe = grepOf(q);
+    const container = q.get('logOptions.container') || 'main';
+    const opts = { tailLines: intParam(q, 'logOptions.tailLines'), sinceSeconds: intParam(q, 'logOptions.sinceSeconds'), timestamps: boolParam(q, 'logOptions.timestamps') };
+    const logs = await archive.logs(uid, { podName, container });
+    const stream = this.openStream(req, res);
+    for (const log of logs) {
+      if (stream.closed()) break;
+      if (log.droppedBytes > 0 && opts.tailLines === undefined) stream.send({ content: droppedNotice(log, MAX_ARCHIVED_LOG_BYTES), podName: log.podName });
+      for (const line of archivedLogLines(log, opts)) if (!grepRe || grepRe.test(line)) stream.send({ content: line, podName: log.podName });
+    }
+    stream.end();
+  }
+
+  /** The archive, when this server has one open (for falling back to it; opens nothing). */
+  private async maybeArchive(): Promise<WorkflowArchive | undefined> {
+    if (this.opts.archive) return this.opts.archive;
+    return this.opts.dataDir ? openedArchive(this.opts.dataDir)?.catch(() => undefined) : undefined;
   }
 
   // ---------------------------------------------------------------- streams
@@ -450,25 +481,37 @@ export class ArgoApi {
 
   private async workflowLogs(req: IncomingMessage, res: ServerResponse, q: Query, ns: string, name: string, podName: string | undefined): Promise<void> {
     const dataDir = this.opts.dataDir;
-    await this.client.get<Workflow>(Kinds.Workflow, name, ns);
+    let live: Workflow;
+    try {
+      live = await this.client.get<Workflow>(Kinds.Workflow, name, ns);
+    } catch (err) {
+      // No live workflow: as Argo Server (3.5+) does, look for it in the archive; its pods are gone
+      // with it, so its logs are the ones the archive kept.
+      if (!isApiError(err, 'NotFound')) throw err;
+      const archive = await this.maybeArchive();
+      const old = await archive?.getByName(ns, name);
+      if (!archive || !old?.metadata.uid) throw err;
+      return this.archivedLogs(req, res, q, archive, old.metadata.uid, podName);
+    }
     if (!dataDir) throw new ApiError('ServiceUnavailable', 'logs are not available: this server runs without a node agent data directory');
     const follow = boolParam(q, 'logOptions.follow');
     const container = q.get('logOptions.container') || 'main';
-    const grep = q.get('grep');
-    let grepRe: RegExp | undefined;
-    if (grep) {
-      try {
-        grepRe = new RegExp(grep);
-      } catch (err) {
-        throw badRequest(`grep "${grep}" is not a valid regular expression: ${(err as Error).message}`);
-      }
-    }
+    const grepRe = grepOf(q);
     const opts = {
       container,
       tailLines: intParam(q, 'logOptions.tailLines'),
       sinceSeconds: intParam(q, 'logOptions.sinceSeconds'),
       timestamps: boolParam(q, 'logOptions.timestamps'),
     };
+    const wanted = (p: KObject) => !podName || p.metadata.name === podName;
+    const hasContainer = (p: KObject) => ((p.spec as { containers?: { name: string }[] } | undefined)?.containers ?? []).some((c) => c.name === container);
+    const done = COMPLETED.has(live.status?.phase ?? '');
+    const podsNow = !follow || done ? (await this.client.list(Kinds.Pod, { namespace: ns, labelSelector: `${LABEL_WORKFLOW}=${name}` })).items.filter(wanted).filter(hasContainer) : undefined;
+    if (podsNow && !podsNow.length && live.metadata.uid) {
+      // The pods are gone (podGC, or deleted by hand) but their logs may be in the archive.
+      const archive = await this.maybeArchive();
+      if (archive && (await archive.logs(live.metadata.uid, { podName, container })).length) return this.archivedLogs(req, res, q, archive, live.metadata.uid, podName);
+    }
     const stream = this.openStream(req, res);
     const ac = new AbortController();
     req.on('close', () => ac.abort());
@@ -478,8 +521,6 @@ export class ArgoApi {
       partial.rest = lines.pop() ?? '';
       for (const line of lines) if (!grepRe || grepRe.test(line)) stream.send({ content: line, podName: pod });
     };
-    const wanted = (p: KObject) => !podName || p.metadata.name === podName;
-    const hasContainer = (p: KObject) => ((p.spec as { containers?: { name: string }[] } | undefined)?.containers ?? []).some((c) => c.name === container);
     const readOne = async (pod: KObject, followThis: boolean) => {
       const partial = { rest: '' };
       try {
@@ -491,8 +532,7 @@ export class ArgoApi {
     };
     const byStart = (a: KObject, b: KObject) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || a.metadata.name!.localeCompare(b.metadata.name!);
     if (!follow) {
-      const pods = await this.client.list(Kinds.Pod, { namespace: ns, labelSelector: `${LABEL_WORKFLOW}=${name}` });
-      for (const pod of pods.items.filter(wanted).filter(hasContainer).sort(byStart)) await readOne(pod, false);
+      for (const pod of podsNow!.sort(byStart)) await readOne(pod, false);
       stream.end();
       return;
     }
@@ -530,6 +570,17 @@ export class ArgoApi {
     wfWatch.stop();
     await Promise.all(running);
     stream.end();
+  }
+}
+
+/** The `grep` parameter of the log endpoints, as a regular expression. */
+function grepOf(q: Query): RegExp | undefined {
+  const grep = q.get('grep');
+  if (!grep) return undefined;
+  try {
+    return new RegExp(grep);
+  } catch (err) {
+    throw badRequest(`grep "${grep}" is not a valid regular expression: ${(err as Error).message}`);
   }
 }
 

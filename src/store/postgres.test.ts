@@ -328,6 +328,71 @@ describe('PostgresStore through an outage', () => {
   });
 });
 
+describe('PostgresStore.patient() through an outage', () => {
+  it('waits for the database instead of failing, reports the outage once and its end, then runs the reconnect hooks', async () => {
+    const schema = freshSchema();
+    const proxy = pgProxy();
+    await proxy.start();
+    const b = await PostgresStore.open({ connectionString: proxy.url, schema, reconnectMinMs: 50, reconnectMaxMs: 5000, pollIntervalMs: 0, connectTimeoutMs: 1000, retryUnavailableMs: 20_000 });
+    const warnings: string[] = [];
+    const infos: string[] = [];
+    b.onWarning = (m) => warnings.push(m);
+    b.onInfo = (m) => infos.push(m);
+    let reconnects = 0;
+    b.onReconnect(() => reconnects++);
+    const patient = b.patient();
+    try {
+      await patient.create(cm('before'));
+      await proxy.stop();
+      // Direct calls still fail at once; patient ones wait.
+      const t0 = Date.now();
+      await expect(b.get(cms, 'default', 'before')).rejects.toThrow(/is unreachable/);
+      expect(Date.now() - t0).toBeLessThan(3000);
+      expect(b.unreachableSince).toBeGreaterThan(0);
+      let settled = false;
+      const write = patient.create(cm('during')).finally(() => (settled = true));
+      const read = patient.get(cms, 'default', 'before');
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(settled).toBe(false);
+      await proxy.start();
+      const [written, got] = await Promise.all([write, read]);
+      expect(written.metadata.name).toBe('during');
+      expect(got.metadata.name).toBe('before');
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(1500);
+      expect(b.unreachableSince).toBe(0);
+      const outage = warnings.filter((m) => /is unreachable \(.*\); retrying until it is back/.test(m));
+      expect(outage).toHaveLength(1);
+      expect(infos.some((m) => /is reachable again after \d+\.\d s/.test(m))).toBe(true);
+      const waited = Date.now();
+      while (!reconnects && Date.now() - waited < 5000) await new Promise((r) => setTimeout(r, 20));
+      expect(reconnects).toBe(1);
+      expect((await b.get(cms, 'default', 'during')).metadata.name).toBe('during');
+    } finally {
+      await b.close();
+      await proxy.stop();
+    }
+  });
+
+  it('gives up with ServiceUnavailable when the database stays away longer than retryUnavailableMs', async () => {
+    const proxy = pgProxy();
+    await proxy.start();
+    const b = await PostgresStore.open({ connectionString: proxy.url, schema: freshSchema(), pollIntervalMs: 0, connectTimeoutMs: 1000, retryUnavailableMs: 800 });
+    b.onWarning = () => undefined;
+    try {
+      await proxy.stop();
+      const t0 = Date.now();
+      const err = await b.patient().create(cm('never')).catch((e) => e);
+      expect(err).toBeInstanceOf(ApiError);
+      expect((err as ApiError).reason).toBe('ServiceUnavailable');
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(600);
+      expect(Date.now() - t0).toBeLessThan(5000);
+    } finally {
+      await b.close();
+      await proxy.stop();
+    }
+  });
+});
+
 describe('LeaderElector over two PostgresStores', () => {
   it('one leads; when it stops, the other takes over after the lease expires', async () => {
     const { LeaderElector } = await import('./leader.js');

@@ -16,6 +16,14 @@
 // the hub sees each resourceVersion exactly once and in increasing order, own and remote alike.
 // BaseStore also publishes the events of a local transaction after it commits; those would arrive
 // out of order with remote ones, so PostgresStore turns that path off (see the constructor).
+//
+// Outages. A transaction that fails because the database is not there (before COMMIT was sent, so
+// nothing was written) is retried once at once. Called through `patient()` (the control loops: the
+// controllers and the node agent), it keeps retrying with backoff for up to `retryUnavailableMs`, so
+// a database restart is a pause for them rather than an error; called directly (the API), it fails
+// with ServiceUnavailable naming the database. The backend reports the outage once when it begins,
+// every 10 s while it lasts, and once when the database is back (`onWarning`, `onInfo`), then runs
+// the `onReconnect` hooks after it has caught up with the event log.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
@@ -25,7 +33,7 @@ import { type KObject, deepFreeze } from '../model/object.js';
 import type { Backend, Tx } from './backend.js';
 import { BaseStore } from './base-store.js';
 import { type ChangeEvent, WatchHub } from './watch-hub.js';
-import type { Watch, WatchEvent, WatchOptions } from './types.js';
+import type { Store, Watch, WatchEvent, WatchOptions } from './types.js';
 import type { KindInfo } from '../model/kinds.js';
 
 export interface PostgresOptions {
@@ -46,6 +54,11 @@ export interface PostgresOptions {
   pollIntervalMs?: number;
   /** `application_name` of every connection (shows in pg_stat_activity). Default `argosy`. */
   applicationName?: string;
+  /**
+   * How long an operation made through `PostgresStore.patient()` keeps retrying while PostgreSQL is
+   * unreachable before it fails with ServiceUnavailable. Default 60000 ms. Direct calls never wait.
+   */
+  retryUnavailableMs?: number;
 }
 
 export const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -73,6 +86,13 @@ export function isConnectionError(err: unknown): boolean {
   if (/^08/.test(code) || code === '57P01' || code === '57P02' || code === '57P03') return true;
   return /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect|Connection ended/i.test(err.message);
 }
+
+/** Errors raised when COMMIT was sent but its answer was lost: the write may have landed, so never retried. */
+const ambiguous = new WeakSet<object>();
+/** Errors raised when no connection could be made at all: the database is down (or not reachable from here). */
+const cannotConnect = new WeakSet<object>();
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 const isSerializationFailure = (err: unknown) => {
   const code = (err as { code?: string } | undefined)?.code;
@@ -114,8 +134,18 @@ export class PostgresBackend implements Backend {
   private readonly reconnectMin: number;
   private readonly reconnectMax: number;
   private readonly pollIntervalMs: number;
-  /** Called when something goes wrong in the background (LISTEN connection lost, events compacted away). */
+  /** Called when something goes wrong in the background (LISTEN connection lost, database unreachable, events compacted away). */
   onWarning: (message: string) => void = (m) => console.warn(`argosy postgres: ${m}`);
+  /** Called when the database is reachable again after an outage. */
+  onInfo: (message: string) => void = () => undefined;
+
+  // Outages.
+  private readonly patience = new AsyncLocalStorage<number>();
+  private readonly retryUnavailableMs: number;
+  /** When the current outage began (0: none), and when it was last reported. */
+  private downSince = 0;
+  private downReportedAt = 0;
+  private readonly reconnectHooks = new Set<() => void>();
 
   constructor(opts: PostgresOptions = {}) {
     const url = opts.connectionString ?? process.env.ARGOSY_PG ?? DEFAULT_PG_URL;
@@ -131,6 +161,7 @@ export class PostgresBackend implements Backend {
     this.reconnectMax = opts.reconnectMaxMs ?? 5_000;
     this.backoff = this.reconnectMin;
     this.pollIntervalMs = opts.pollIntervalMs ?? 10_000;
+    this.retryUnavailableMs = Math.max(0, opts.retryUnavailableMs ?? 60_000);
     this.cfg = { connectionString: url, connectionTimeoutMillis: opts.connectTimeoutMs ?? 5_000, application_name: opts.applicationName ?? 'argosy' };
     let where: string;
     try {
@@ -201,7 +232,9 @@ export class PostgresBackend implements Backend {
     try {
       client = await this.pool.connect();
     } catch (err) {
-      throw this.unreachable(err);
+      const e = this.unreachable(err);
+      cannotConnect.add(e);
+      throw e;
     }
     // The pool stops listening for a client's errors while it is checked out; a connection dropped
     // mid-transaction would then crash the process. The failing query reports the error instead.
@@ -304,9 +337,14 @@ export class PostgresBackend implements Backend {
     this.stats.transactions++;
     let locked = false;
     let reconnects = 0;
+    const patience = this.patience.getStore() ?? 0;
+    const started = Date.now();
+    let delay = 100;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.attempt(fn, locked);
+        const result = await this.attempt(fn, locked);
+        if (this.downSince) this.markUp();
+        return result;
       } catch (err) {
         // Another process committed after our snapshot: run again with the write lock taken first.
         if (isSerializationFailure(err) && attempt < 5) {
@@ -314,16 +352,93 @@ export class PostgresBackend implements Backend {
           locked = true;
           continue;
         }
-        // A pooled connection that died (server restart, idle kill) before COMMIT was sent: nothing
-        // was written, so one more try on a fresh connection is safe. (A lost COMMIT is reported as
-        // an ApiError by attempt() and never retried.)
-        if (isConnectionError(err) && reconnects++ < 1 && !this.closed) {
-          this.stats.connectionRetries++;
-          continue;
+        // The database is not there, or a pooled connection died (server restart, idle kill), before
+        // COMMIT was sent: nothing was written, so trying again is safe. Once at once (a dead pooled
+        // connection); then, for patient callers, with backoff until the database is back or their
+        // patience runs out. (A lost COMMIT is never retried: see attempt().)
+        if (this.isRetryable(err) && !this.closed) {
+          if (reconnects++ < 1 && !cannotConnect.has(err as object)) {
+            this.stats.connectionRetries++;
+            continue;
+          }
+          this.markDown(err);
+          if (Date.now() - started + delay <= patience) {
+            this.stats.connectionRetries++;
+            await sleep(delay);
+            delay = Math.min(delay * 2, 1000);
+            if (!this.closed) continue;
+          }
         }
         throw this.mapError(err);
       }
     }
+  }
+
+  private isRetryable(err: unknown): boolean {
+    if (typeof err !== 'object' || err === null || ambiguous.has(err)) return false;
+    return cannotConnect.has(err) || (!(err instanceof ApiError) && isConnectionError(err));
+  }
+
+  /**
+   * Run `fn` so that every transaction it makes keeps retrying, for up to `retryUnavailableMs`, while
+   * the database is unreachable (instead of failing at once).
+   */
+  patiently<T>(fn: () => Promise<T>): Promise<T> {
+    return this.patience.run(this.retryUnavailableMs, fn);
+  }
+
+  /** Called (in the background) each time the database is reachable again after an outage, once caught up. */
+  onReconnect(hook: () => void): () => void {
+    this.reconnectHooks.add(hook);
+    return () => this.reconnectHooks.delete(hook);
+  }
+
+  /** When the current outage began (ms since the epoch), or 0 when the database answers. */
+  get unreachableSince(): number {
+    return this.downSince;
+  }
+
+  private markDown(err: unknown): void {
+    if (this.closed) return;
+    const now = Date.now();
+    const msg = err instanceof Error ? err.message : String(err);
+    if (!this.downSince) {
+      this.downSince = now;
+      this.downReportedAt = now;
+      const detail = msg.startsWith(`PostgreSQL at ${this.where} is unreachable: `) ? msg.slice(`PostgreSQL at ${this.where} is unreachable: `.length) : msg;
+      this.onWarning(`PostgreSQL at ${this.where} is unreachable (${detail}); retrying until it is back`);
+    } else if (now - this.downReportedAt >= 10_000) {
+      this.downReportedAt = now;
+      this.onWarning(`PostgreSQL at ${this.where} still unreachable after ${Math.round((now - this.downSince) / 1000)} s; retrying`);
+    }
+    // Try the LISTEN connection again soon rather than at the end of a long backoff.
+    if (!this.listener) this.backoff = Math.min(this.backoff, 1000);
+  }
+
+  private markUp(): void {
+    if (!this.downSince || this.closed) return;
+    const secs = ((Date.now() - this.downSince) / 1000).toFixed(1);
+    this.downSince = 0;
+    this.onInfo(`PostgreSQL at ${this.where} is reachable again after ${secs} s`);
+    // The LISTEN connection may still be waiting out its backoff: bring it back now.
+    if (!this.listener && this.reconnectTimer) {
+      clearTimeout(this.reconnectTimer);
+      this.reconnectTimer = undefined;
+      this.backoff = this.reconnectMin;
+      this.scheduleReconnect();
+    }
+    // Hooks run once the hub has everything committed during the outage.
+    this.sync()
+      .catch(() => undefined)
+      .then(() => {
+        for (const h of this.reconnectHooks) {
+          try {
+            h();
+          } catch (err) {
+            this.onWarning(`reconnect hook failed: ${(err as Error).message}`);
+          }
+        }
+      });
   }
 
   private async attempt<T>(fn: (tx: Tx) => Promise<T>, locked: boolean): Promise<T> {
@@ -365,7 +480,9 @@ export class PostgresBackend implements Backend {
     } catch (err) {
       client.release(true);
       if (isConnectionError(err) && st.wrote) {
-        throw new ApiError('ServiceUnavailable', `PostgreSQL at ${this.where} is unreachable: ${(err as Error).message} (the write may or may not have been committed)`);
+        const e = new ApiError('ServiceUnavailable', `PostgreSQL at ${this.where} is unreachable: ${(err as Error).message} (the write may or may not have been committed)`);
+        ambiguous.add(e);
+        throw e;
       }
       throw err;
     }
@@ -482,6 +599,7 @@ export class PostgresBackend implements Backend {
       try {
         rows = (await this.pool.query({ name: this.stmtPrefix + 'readEvents', text: this.sql.readEvents, values: [from] })).rows as Row[];
       } catch (err) {
+        if (isConnectionError(err)) this.markDown(err);
         throw this.mapError(err);
       }
       if (rows.length && Number(rows[0].rv) > from + 1) {
@@ -530,6 +648,7 @@ export class PostgresBackend implements Backend {
     this.listener = client;
     this.backoff = this.reconnectMin;
     this.kick(); // anything committed while we were not listening
+    if (this.downSince) this.markUp();
   }
 
   private listenerLost(client: pg.Client, err?: Error): void {
@@ -549,7 +668,10 @@ export class PostgresBackend implements Backend {
     this.backoff = Math.min(this.backoff * 2, this.reconnectMax);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
-      this.connectListener().catch(() => this.scheduleReconnect());
+      this.connectListener().catch((err) => {
+        if (isConnectionError(err)) this.markDown(err);
+        this.scheduleReconnect();
+      });
     }, delay);
     this.reconnectTimer.unref();
   }
@@ -557,12 +679,16 @@ export class PostgresBackend implements Backend {
   async currentResourceVersion(): Promise<number> {
     const st = this.als.getStore();
     if (st && st.backend === this) return st.rv; // inside a transaction: its snapshot
+    let rv: number;
     try {
       const res = await this.pool.query({ name: this.stmtPrefix + 'currentRv', text: this.sql.currentRv, values: [] });
-      return Number(res.rows[0].rv);
+      rv = Number(res.rows[0].rv);
     } catch (err) {
+      if (isConnectionError(err)) this.markDown(err);
       throw this.mapError(err);
     }
+    if (this.downSince) this.markUp();
+    return rv;
   }
 
   async close(): Promise<void> {
@@ -591,6 +717,9 @@ function rowToEvent(row: Row): ChangeEvent {
     ...(row.previous != null ? { previous: parseJson(row.previous) } : {}),
   };
 }
+
+/** The Store calls that wait for the database in `patient()`. */
+const PATIENT_METHODS = new Set<string | symbol>(['create', 'get', 'list', 'update', 'patch', 'delete', 'watch']);
 
 export class PostgresStore extends BaseStore {
   declare protected readonly backend: PostgresBackend;
@@ -637,5 +766,38 @@ export class PostgresStore extends BaseStore {
 
   set onWarning(fn: (message: string) => void) {
     this.backend.onWarning = fn;
+  }
+
+  /** Called when the database is reachable again after an outage. */
+  set onInfo(fn: (message: string) => void) {
+    this.backend.onInfo = fn;
+  }
+
+  /** Run `hook` each time the database is back after an outage (once the watch hub has caught up). Returns an unsubscribe function. */
+  onReconnect(hook: () => void): () => void {
+    return this.backend.onReconnect(hook);
+  }
+
+  /** When the current outage began (ms since the epoch), or 0 when the database answers. */
+  get unreachableSince(): number {
+    return this.backend.unreachableSince;
+  }
+
+  /**
+   * This store as the control loops should see it: every call keeps retrying while PostgreSQL is
+   * unreachable, for up to `retryUnavailableMs`, instead of failing at once. The same store
+   * underneath (one pool, one watch hub); only the calls made through the view wait.
+   */
+  patient(): Store {
+    const backend = this.backend;
+    return new Proxy(this, {
+      get(target, prop) {
+        const v: unknown = Reflect.get(target, prop, target);
+        if (typeof v !== 'function') return v;
+        const fn = v as (...a: unknown[]) => Promise<unknown>;
+        if (!PATIENT_METHODS.has(prop)) return fn.bind(target);
+        return (...args: unknown[]) => backend.patiently(() => fn.apply(target, args));
+      },
+    }) as Store;
   }
 }

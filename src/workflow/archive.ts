@@ -1,210 +1,81 @@
-// The workflow archive (Argo's persistence.archive): completed Workflows, node status included, kept
-// in SQLite (`<dataDir>/archive.db`) after the live object is gone. Plus the two controllers that
-// act on completed Workflows: the archiver (copies each completed workflow once, by uid) and the
-// TTL controller (spec.ttlStrategy: deletes the live Workflow some seconds after it finished).
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+// The workflow archive (Argo's persistence.archive): completed Workflows, node status included, and
+// their pods' logs, kept after the live objects are gone. Two backends behind one async contract
+// (archive-common.ts): SQLite (`<dataDir>/archive.db`, archive-sqlite.ts) and, when the store is
+// PostgreSQL, tables in the store's schema shared by every replica (archive-postgres.ts). Plus the two
+// controllers that act on completed Workflows: the archiver (copies each completion once, by uid, and
+// each finished pod's logs) and the TTL controller (spec.ttlStrategy: deletes the live Workflow some
+// seconds after it finished).
+import { open as openFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { Informer } from '../client/informer.js';
 import { type Client, Kinds } from '../client/types.js';
-import type { Workflow } from '../model/argo.js';
+import { LABEL_WORKFLOW, type Workflow } from '../model/argo.js';
 import { ApiError, isApiError } from '../model/errors.js';
-import { clone } from '../model/object.js';
-import { parseLabelSelector } from '../model/selectors.js';
+import { type KObject, clone } from '../model/object.js';
+import { type ArchivedLog, COMPLETED, LABEL_ARCHIVING_STATUS, MAX_ARCHIVED_LOG_BYTES, type WorkflowArchive, capLog } from './archive-common.js';
+import { type PostgresArchiveOptions, PostgresWorkflowArchive } from './archive-postgres.js';
+import { SqliteWorkflowArchive } from './archive-sqlite.js';
 import { type Logger, silentLogger } from './controller.js';
 
-export const LABEL_ARCHIVING_STATUS = 'workflows.argoproj.io/workflow-archiving-status';
-const COMPLETED = new Set(['Succeeded', 'Failed', 'Error']);
+export {
+  type ArchiveList,
+  type ArchiveListOptions,
+  type ArchiveLogQuery,
+  type ArchivedLog,
+  LABEL_ARCHIVING_STATUS,
+  MAX_ARCHIVED_LOG_BYTES,
+  type WorkflowArchive,
+  capLog,
+} from './archive-common.js';
+export { SqliteWorkflowArchive } from './archive-sqlite.js';
+export { type PostgresArchiveOptions, PostgresWorkflowArchive } from './archive-postgres.js';
 
-export interface ArchiveListOptions {
-  namespace?: string;
-  labelSelector?: string;
-  namePrefix?: string;
-  /** Exact name. */
-  name?: string;
-  /** RFC 3339 bounds on startedAt (inclusive). */
-  minStartedAt?: string;
-  maxStartedAt?: string;
-  limit?: number;
-  continue?: string;
+interface Opened {
+  backend: 'sqlite' | 'postgres';
+  archive: Promise<WorkflowArchive>;
 }
 
-export interface ArchiveList {
-  items: Workflow[];
-  continue?: string;
+const opened = new Map<string, Opened>();
+
+export interface OpenArchiveOptions {
+  /** Keep the archive in PostgreSQL (the store's database and schema) instead of `<dataDir>/archive.db`. */
+  postgres?: PostgresArchiveOptions;
 }
 
-interface Row {
-  uid: string;
-  name: string;
-  namespace: string;
-  phase: string;
-  started_at: string;
-  finished_at: string;
-  labels: string;
-  data: string;
+/**
+ * The archive of a data directory, shared by every user in this process (archiver, API): the one the
+ * runtime opened for it (PostgreSQL when its store is PostgreSQL), else the SQLite file `archive.db` in it.
+ */
+export function openArchive(dataDir: string, opts: OpenArchiveOptions = {}): Promise<WorkflowArchive> {
+  const key = resolve(dataDir);
+  const want = opts.postgres ? 'postgres' : undefined;
+  const cur = opened.get(key);
+  if (cur && (!want || cur.backend === want)) return cur.archive;
+  // Asked for PostgreSQL where a SQLite archive was opened (lazily, by the API): PostgreSQL wins.
+  if (cur) void cur.archive.then((a) => a.close()).catch(() => undefined);
+  const archive: Promise<WorkflowArchive> = opts.postgres
+    ? PostgresWorkflowArchive.open(opts.postgres)
+    : Promise.resolve().then(() => new SqliteWorkflowArchive(join(key, 'archive.db')));
+  const entry: Opened = { backend: want ?? 'sqlite', archive };
+  opened.set(key, entry);
+  archive.catch(() => {
+    if (opened.get(key) === entry) opened.delete(key);
+  });
+  return archive;
 }
 
-export class WorkflowArchive {
-  private readonly db: Database.Database;
-
-  constructor(readonly path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS archived_workflows (
-        uid TEXT PRIMARY KEY,
-        name TEXT NOT NULL,
-        namespace TEXT NOT NULL,
-        phase TEXT NOT NULL,
-        started_at TEXT NOT NULL,
-        finished_at TEXT NOT NULL,
-        labels TEXT NOT NULL,
-        data TEXT NOT NULL
-      );
-      CREATE INDEX IF NOT EXISTS archived_workflows_finished ON archived_workflows (finished_at DESC, uid);
-      CREATE INDEX IF NOT EXISTS archived_workflows_ns_name ON archived_workflows (namespace, name);
-      CREATE INDEX IF NOT EXISTS archived_workflows_started ON archived_workflows (started_at);
-    `);
-  }
-
-  close(): void {
-    if (this.db.open) this.db.close();
-  }
-
-  has(uid: string): boolean {
-    return !!this.db.prepare('SELECT 1 FROM archived_workflows WHERE uid = ?').get(uid);
-  }
-
-  /** Store (or refresh) a completed workflow; false when it is not completed or has no uid. */
-  archive(wf: Workflow): boolean {
-    const uid = wf.metadata.uid;
-    const phase = wf.status?.phase ?? '';
-    if (!uid || !COMPLETED.has(phase)) return false;
-    const copy = clone(wf);
-    if (copy.metadata.labels) delete copy.metadata.labels[LABEL_ARCHIVING_STATUS];
-    delete copy.metadata.managedFields;
-    this.db
-      .prepare(
-        `INSERT INTO archived_workflows (uid, name, namespace, phase, started_at, finished_at, labels, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT(uid) DO UPDATE SET name = excluded.name, namespace = excluded.namespace, phase = excluded.phase, started_at = excluded.started_at,
-           finished_at = excluded.finished_at, labels = excluded.labels, data = excluded.data`,
-      )
-      .run(
-        uid,
-        wf.metadata.name ?? '',
-        wf.metadata.namespace ?? '',
-        phase,
-        wf.status?.startedAt ?? wf.metadata.creationTimestamp ?? '',
-        wf.status?.finishedAt ?? wf.status?.startedAt ?? wf.metadata.creationTimestamp ?? '',
-        JSON.stringify(copy.metadata.labels ?? {}),
-        JSON.stringify(copy),
-      );
-    return true;
-  }
-
-  get(uid: string): Workflow | undefined {
-    const row = this.db.prepare('SELECT data FROM archived_workflows WHERE uid = ?').get(uid) as { data: string } | undefined;
-    return row ? (JSON.parse(row.data) as Workflow) : undefined;
-  }
-
-  /** The newest archived workflow with this name in this namespace (Argo v4.1 `archive get` by name). */
-  getByName(namespace: string, name: string): Workflow | undefined {
-    const row = this.db.prepare('SELECT data FROM archived_workflows WHERE namespace = ? AND name = ? ORDER BY finished_at DESC LIMIT 1').get(namespace, name) as { data: string } | undefined;
-    return row ? (JSON.parse(row.data) as Workflow) : undefined;
-  }
-
-  delete(uid: string): boolean {
-    return this.db.prepare('DELETE FROM archived_workflows WHERE uid = ?').run(uid).changes > 0;
-  }
-
-  /**
-   * Newest finished first (then by uid). `continue` is the opaque token of the previous page; label
-   * selectors are applied while reading, so a page is full whenever enough rows match.
-   */
-  list(opts: ArchiveListOptions = {}): ArchiveList {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (opts.namespace) (where.push('namespace = ?'), args.push(opts.namespace));
-    if (opts.name) (where.push('name = ?'), args.push(opts.name));
-    if (opts.namePrefix) (where.push("name LIKE ? ESCAPE '\\'"), args.push(opts.namePrefix.replace(/[\\%_]/g, (c) => `\\${c}`) + '%'));
-    if (opts.minStartedAt) (where.push('started_at >= ?'), args.push(opts.minStartedAt));
-    if (opts.maxStartedAt) (where.push('started_at <= ?'), args.push(opts.maxStartedAt));
-    if (opts.continue) {
-      const tok = decodeContinue(opts.continue);
-      where.push('(finished_at < ? OR (finished_at = ? AND uid > ?))');
-      args.push(tok.f, tok.f, tok.u);
-    }
-    const selector = parseLabelSelector(opts.labelSelector);
-    const sql = `SELECT * FROM archived_workflows ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY finished_at DESC, uid ASC`;
-    const limit = opts.limit && opts.limit > 0 ? opts.limit : undefined;
-    const items: Workflow[] = [];
-    let lastRow: Row | undefined;
-    let more = false;
-    for (const row of this.db.prepare(sql).iterate(...args) as IterableIterator<Row>) {
-      if (!selector.matches(JSON.parse(row.labels) as Record<string, string>)) continue;
-      if (limit !== undefined && items.length >= limit) {
-        more = true;
-        break;
-      }
-      const wf = JSON.parse(row.data) as Workflow;
-      // Lists carry no node status (as Argo's archived list); get returns everything.
-      if (wf.status) delete wf.status.nodes;
-      items.push(wf);
-      lastRow = row;
-    }
-    return { items, ...(more && lastRow ? { continue: encodeContinue(lastRow.finished_at, lastRow.uid) } : {}) };
-  }
-
-  labelKeys(): string[] {
-    const keys = new Set<string>();
-    for (const row of this.db.prepare('SELECT labels FROM archived_workflows').iterate() as IterableIterator<{ labels: string }>) {
-      for (const k of Object.keys(JSON.parse(row.labels) as object)) keys.add(k);
-    }
-    return [...keys].sort();
-  }
-
-  labelValues(key: string): string[] {
-    const values = new Set<string>();
-    for (const row of this.db.prepare('SELECT labels FROM archived_workflows').iterate() as IterableIterator<{ labels: string }>) {
-      const v = (JSON.parse(row.labels) as Record<string, string>)[key];
-      if (v !== undefined) values.add(v);
-    }
-    return [...values].sort();
-  }
-}
-
-function encodeContinue(f: string, u: string): string {
-  return Buffer.from(JSON.stringify({ f, u })).toString('base64url');
-}
-
-function decodeContinue(token: string): { f: string; u: string } {
-  try {
-    const t = JSON.parse(Buffer.from(token, 'base64url').toString()) as { f?: unknown; u?: unknown };
-    if (typeof t.f === 'string' && typeof t.u === 'string') return { f: t.f, u: t.u };
-  } catch {
-    // fall through
-  }
-  throw new ApiError('BadRequest', `invalid continue token ${JSON.stringify(token)}: pass the listMeta.continue of the previous page unchanged`);
-}
-
-const opened = new Map<string, WorkflowArchive>();
-
-/** The archive of a data directory, shared by every user in this process (archiver, API). */
-export function openArchive(dataDir: string): WorkflowArchive {
-  const path = resolve(join(dataDir, 'archive.db'));
-  let a = opened.get(path);
-  if (!a) opened.set(path, (a = new WorkflowArchive(path)));
-  return a;
+/** The archive already opened for a data dir, if any (opens nothing). */
+export function openedArchive(dataDir: string): Promise<WorkflowArchive> | undefined {
+  return opened.get(resolve(dataDir))?.archive;
 }
 
 /** Close a shared archive (on shutdown). */
-export function closeArchive(dataDir: string): void {
-  const path = resolve(join(dataDir, 'archive.db'));
-  opened.get(path)?.close();
-  opened.delete(path);
+export async function closeArchive(dataDir: string): Promise<void> {
+  const key = resolve(dataDir);
+  const cur = opened.get(key);
+  if (!cur) return;
+  opened.delete(key);
+  await cur.archive.then((a) => a.close()).catch(() => undefined);
 }
 
 /** A new Workflow from an archived one (Argo's archived resubmit): same spec and labels, fresh status. */
@@ -245,48 +116,237 @@ export interface ArchiverOptions {
   logger?: Logger;
   /** Label archived live workflows `workflow-archiving-status: Archived` (default true). */
   label?: boolean;
+  /**
+   * Where the node agent keeps a container's log file (`<dataDir>/pods/…/logs/<container>.log`). With it,
+   * the logs of every finished workflow pod are copied into the archive, so they outlive the pods.
+   */
+  podLogPath?: (pod: KObject, container: string) => string;
+  /** Per-container cap on copied logs; the tail is kept. Default MAX_ARCHIVED_LOG_BYTES (10 MiB). */
+  maxLogBytes?: number;
 }
 
-/** Archives each completed Workflow once (by uid); safe to restart (already archived uids are skipped). */
+const POD_DONE = new Set(['Succeeded', 'Failed']);
+const podPhase = (p: KObject) => (p.status as { phase?: string } | undefined)?.phase ?? '';
+const workflowUidOf = (p: KObject) => p.metadata.ownerReferences?.find((r) => r.kind === 'Workflow')?.uid;
+
+/**
+ * Archives each completed Workflow once per completion (by uid and finishedAt); safe to restart and to
+ * run on several replicas at once (the archive itself writes a completion once). With podLogPath it also
+ * copies each workflow pod's logs when the pod finishes: that is the earliest moment they are complete,
+ * and it comes before podGC or a ttlStrategy can delete the pod (and with it the files).
+ */
 export class WorkflowArchiver {
   private readonly informer: Informer<Workflow>;
+  private readonly pods?: Informer<KObject>;
   private readonly log: Logger;
+  private readonly maxLogBytes: number;
+  private stopped = false;
+  /** Completions (`uid@finishedAt`) archived or being archived. */
   private done = new Set<string>();
+  /** Pods (by uid) whose logs are in the archive. */
+  private copied = new Set<string>();
+  /** Workflow pods by workflow uid, then pod uid. */
+  private podsOf = new Map<string, Map<string, KObject>>();
+  /** Work per workflow uid runs in order (archive before forgetting orphan logs, and so on). */
+  private queues = new Map<string, Promise<void>>();
+  private retries = new Set<NodeJS.Timeout>();
 
   constructor(private readonly opts: ArchiverOptions) {
     this.log = opts.logger ?? silentLogger;
-    this.informer = new Informer<Workflow>(opts.client, Kinds.Workflow, opts.namespace ? { namespace: opts.namespace } : {});
+    this.maxLogBytes = opts.maxLogBytes ?? MAX_ARCHIVED_LOG_BYTES;
+    const ns = opts.namespace ? { namespace: opts.namespace } : {};
+    this.informer = new Informer<Workflow>(opts.client, Kinds.Workflow, ns);
+    if (opts.podLogPath) this.pods = new Informer<KObject>(opts.client, Kinds.Pod, { ...ns, labelSelector: LABEL_WORKFLOW });
   }
 
   async start(): Promise<void> {
-    this.informer.on({ add: (wf) => this.consider(wf), update: (_o, wf) => this.consider(wf) });
+    if (this.pods) {
+      const pods = this.pods;
+      pods.on({
+        add: (p) => {
+          this.index(p);
+          // Pods listed at start are copied along with their workflow, if it still needs archiving.
+          if (pods.hasSynced && POD_DONE.has(podPhase(p))) this.podFinished(p);
+        },
+        update: (old, p) => {
+          this.index(p, old);
+          if (POD_DONE.has(podPhase(p)) && (!POD_DONE.has(podPhase(old)) || old.metadata.uid !== p.metadata.uid)) this.podFinished(p);
+        },
+        delete: (p) => {
+          this.unindex(p);
+          this.copied.delete(p.metadata.uid ?? '');
+        },
+      });
+      // Pods first: a workflow archived during the initial list finds its pods in the index.
+      await pods.start();
+    }
+    this.informer.on({
+      add: (wf) => this.consider(wf),
+      update: (_o, wf) => this.consider(wf),
+      delete: (wf) => this.deleted(wf),
+    });
     await this.informer.start();
   }
 
-  stop(): void {
+  /** Stop watching and wait for the archive writes under way. */
+  async stop(): Promise<void> {
+    this.stopped = true;
     this.informer.stop();
+    this.pods?.stop();
+    for (const t of this.retries) clearTimeout(t);
+    this.retries.clear();
+    await Promise.all([...this.queues.values()]);
   }
 
-  private consider(wf: Workflow): void {
+  private index(p: KObject, old?: KObject): void {
+    if (old && old.metadata.uid !== p.metadata.uid) this.unindex(old);
+    const wfUid = workflowUidOf(p);
+    if (!wfUid || !p.metadata.uid) return;
+    let m = this.podsOf.get(wfUid);
+    if (!m) this.podsOf.set(wfUid, (m = new Map()));
+    m.set(p.metadata.uid, p);
+  }
+
+  private unindex(p: KObject): void {
+    const wfUid = workflowUidOf(p);
+    const m = wfUid ? this.podsOf.get(wfUid) : undefined;
+    if (!m) return;
+    m.delete(p.metadata.uid ?? '');
+    if (!m.size) this.podsOf.delete(wfUid!);
+  }
+
+  /** Run `fn` after the work already queued for workflow `uid`; on failure, log and call `onError`. */
+  private enqueue(uid: string, what: string, fn: () => Promise<void>, onError?: () => void): void {
+    const next: Promise<void> = (this.queues.get(uid) ?? Promise.resolve())
+      .then(fn)
+      .catch((err) => {
+        this.log.error(`could not ${what}`, { uid, error: (err as Error)?.message ?? String(err) });
+        onError?.();
+      })
+      .finally(() => {
+        if (this.queues.get(uid) === next) this.queues.delete(uid);
+      });
+    this.queues.set(uid, next);
+  }
+
+  /** Try again later (the archive's database may be down for a while): 2 s, 4 s, … up to a minute. */
+  private retry(attempt: number, fn: () => void): void {
+    if (this.stopped || attempt >= 12) return;
+    const t = setTimeout(() => {
+      this.retries.delete(t);
+      if (!this.stopped) fn();
+    }, Math.min(60_000, 2000 * 2 ** attempt));
+    this.retries.add(t);
+  }
+
+  private consider(wf: Workflow, attempt = 0): void {
     const uid = wf.metadata.uid;
     if (!uid || !COMPLETED.has(wf.status?.phase ?? '')) return;
     // A retried workflow that completes again has a new finishedAt: archive that too.
     const key = `${uid}@${wf.status?.finishedAt ?? ''}`;
     if (this.done.has(key)) return;
-    try {
-      this.opts.archive.archive(wf);
-      this.done.add(key);
-    } catch (err) {
-      this.log.error('could not archive workflow', { workflow: `${wf.metadata.namespace}/${wf.metadata.name}`, error: String(err) });
+    this.done.add(key);
+    const failed = () => {
+      this.done.delete(key);
+      this.retry(attempt, () => {
+        // The newest version we know of (or this one, if the workflow has been deleted meanwhile).
+        const cur = this.informer.get(wf.metadata.name!, wf.metadata.namespace);
+        this.consider(cur?.metadata.uid === uid ? cur : wf, attempt + 1);
+      });
+    };
+    this.enqueue(
+      uid,
+      `archive workflow ${wf.metadata.namespace}/${wf.metadata.name}`,
+      async () => {
+        const wrote = await this.opts.archive.archive(wf);
+        // This completion is new to the archive: copy the logs of its finished pods not copied yet
+        // (pods that finished while no archiver ran, e.g. before a restart or a failover).
+        if (wrote) {
+          for (const p of this.podsOf.get(uid)?.values() ?? []) {
+            if (POD_DONE.has(podPhase(p)) && !this.copied.has(p.metadata.uid ?? '')) await this.copyPodLogs(uid, this.readPodLogs(p), p);
+          }
+        }
+        if (this.opts.label !== false && wf.metadata.labels?.[LABEL_ARCHIVING_STATUS] !== 'Archived') {
+          await this.opts.client
+            .patch(Kinds.Workflow, wf.metadata.name!, wf.metadata.namespace, 'merge', { metadata: { labels: { [LABEL_ARCHIVING_STATUS]: 'Archived' } } })
+            .catch((err) => {
+              if (!isApiError(err, 'NotFound')) this.log.warn('could not label archived workflow', { error: String(err) });
+            });
+        }
+      },
+      failed,
+    );
+  }
+
+  private deleted(wf: Workflow): void {
+    const uid = wf.metadata.uid;
+    if (!uid) return;
+    if (COMPLETED.has(wf.status?.phase ?? '')) {
+      // Normally archived already (then this is a no-op); not if the completion was never seen.
+      this.consider(wf);
+      const key = `${uid}@${wf.status?.finishedAt ?? ''}`;
+      this.enqueue(uid, 'forget a deleted workflow', async () => void this.done.delete(key));
       return;
     }
-    if (this.opts.label !== false && wf.metadata.labels?.[LABEL_ARCHIVING_STATUS] !== 'Archived') {
-      this.opts.client
-        .patch(Kinds.Workflow, wf.metadata.name!, wf.metadata.namespace, 'merge', { metadata: { labels: { [LABEL_ARCHIVING_STATUS]: 'Archived' } } })
-        .catch((err) => {
-          if (!isApiError(err, 'NotFound')) this.log.warn('could not label archived workflow', { error: String(err) });
-        });
+    // Deleted before it completed: it will never be archived, so neither are its pods' logs.
+    if (this.pods) this.enqueue(uid, 'forget the logs of a deleted workflow', () => this.opts.archive.dropOrphanLogs(uid));
+  }
+
+  private podFinished(pod: KObject, attempt = 0): void {
+    const uid = workflowUidOf(pod);
+    if (!uid) return;
+    // Start reading at once: the pod (and its files) may be deleted soon after it finished.
+    const reading = this.readPodLogs(pod);
+    reading.catch(() => undefined);
+    this.enqueue(uid, `copy the logs of pod ${pod.metadata.namespace}/${pod.metadata.name}`, () => this.copyPodLogs(uid, reading, pod), () =>
+      this.retry(attempt, () => {
+        if (!this.copied.has(pod.metadata.uid ?? '')) this.podFinished(pod, attempt + 1);
+      }),
+    );
+  }
+
+  private async copyPodLogs(uid: string, reading: Promise<ArchivedLog[]>, pod: KObject): Promise<void> {
+    const logs = await reading;
+    if (logs.length) await this.opts.archive.putLogs(uid, logs);
+    this.copied.add(pod.metadata.uid ?? '');
+  }
+
+  private async readPodLogs(pod: KObject): Promise<ArchivedLog[]> {
+    const spec = pod.spec as { containers?: { name: string }[]; initContainers?: { name: string }[] } | undefined;
+    const names = [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])].map((c) => c.name);
+    const out: ArchivedLog[] = [];
+    for (const container of names) {
+      const tail = await readTail(this.opts.podLogPath!(pod, container), this.maxLogBytes);
+      if (!tail || !tail.content.length) continue;
+      out.push({ podName: pod.metadata.name!, container, podUid: pod.metadata.uid ?? '', podCreated: pod.metadata.creationTimestamp ?? '', ...tail });
     }
+    return out;
+  }
+}
+
+/** The last `max` bytes of a file (from a line start), without reading the rest; undefined when missing. */
+async function readTail(path: string, max: number): Promise<{ content: Buffer; droppedBytes: number } | undefined> {
+  let fh;
+  try {
+    fh = await openFile(path, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    const size = (await fh.stat()).size;
+    // One byte more than the cap, so capLog can see whether the window starts at a line.
+    const from = Math.max(0, size - max - 1);
+    const buf = Buffer.alloc(size - from);
+    let got = 0;
+    while (got < buf.length) {
+      const { bytesRead } = await fh.read(buf, got, buf.length - got, from + got);
+      if (!bytesRead) break;
+      got += bytesRead;
+    }
+    return capLog(buf.subarray(0, got), max, from);
+  } finally {
+    await fh.close();
   }
 }
 

@@ -6,6 +6,7 @@ import { validateTemplateBody } from './body.js';
 import { cronScheduleError, timezoneError } from './cron.js';
 import { intOrTemplate } from './durations.js';
 import { checkNamedList, checkObjectName } from './names.js';
+import { checkPodGC } from './podgc.js';
 import { checkArguments, checkHooks, checkInputsSupplied, lookupTemplateRef, resolveByName } from './references.js';
 import { Scope, hasTag } from './scope.js';
 import { checkRetryStrategy } from './templates.js';
@@ -17,7 +18,6 @@ export { NO_TEMPLATES } from './types.js';
 export { parseDepends } from './depends.js';
 export { cronScheduleError, timezoneError } from './cron.js';
 
-const POD_GC_STRATEGIES = ['', 'OnPodCompletion', 'OnPodSuccess', 'OnWorkflowCompletion', 'OnWorkflowSuccess'];
 const CONCURRENCY_POLICIES = ['', 'Allow', 'Forbid', 'Replace'];
 
 interface SpecOptions {
@@ -133,10 +133,7 @@ function validateSpec(ctx: ValidateContext, opts: ValidateOptions, spec: Workflo
     }
   }
   checkHooks(sc, spec.hooks, child(sp, 'hooks'));
-  const gc = (spec.podGC as { strategy?: string } | undefined)?.strategy;
-  if (gc !== undefined && !POD_GC_STRATEGIES.includes(gc)) {
-    report(sc, `${sp}.podGC.strategy`, `podGC.strategy unknown strategy '${gc}' (one of: ${POD_GC_STRATEGIES.slice(1).join(', ')})`);
-  }
+  checkPodGC(sc, spec.podGC, child(sp, 'podGC'));
   nonNegative(sc, spec.activeDeadlineSeconds, child(sp, 'activeDeadlineSeconds'), 'activeDeadlineSeconds');
   nonNegative(sc, spec.parallelism, child(sp, 'parallelism'), 'parallelism');
   checkRetryStrategy(sc, spec.retryStrategy, child(sp, 'retryStrategy'));

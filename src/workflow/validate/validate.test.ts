@@ -105,6 +105,48 @@ describe('entrypoint and templates', () => {
   });
 });
 
+describe('podGC', () => {
+  const gc = (podGC: unknown) => check({ podGC: podGC as WorkflowSpec['podGC'], templates: [c('main')] });
+  it('accepts every strategy, seconds or Go durations, and well-formed label selectors', () => {
+    for (const strategy of ['OnPodCompletion', 'OnPodSuccess', 'OnWorkflowCompletion', 'OnWorkflowSuccess', '']) expect(gc({ strategy })).toEqual([]);
+    for (const d of ['30s', '1h30m', '500ms', '0', '20']) expect(gc({ strategy: 'OnPodCompletion', deleteDelayDuration: d })).toEqual([]);
+    expect(gc({ strategy: 'OnWorkflowSuccess', labelSelector: { matchLabels: { 'app.example.com/gc': 'yes' }, matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['keep'] }, { key: 'x', operator: 'Exists' }] } })).toEqual([]);
+  });
+  it('reports a bad strategy, a bad deleteDelayDuration and a bad labelSelector with their paths', () => {
+    expect(gc({ strategy: 'OnPodFailure', deleteDelayDuration: '2d' })).toEqual([
+      issue('spec.podGC.strategy', "podGC.strategy unknown strategy 'OnPodFailure' (one of: OnPodCompletion, OnPodSuccess, OnWorkflowCompletion, OnWorkflowSuccess)"),
+      issue('spec.podGC.deleteDelayDuration', `podGC.deleteDelayDuration "2d" is not a duration: use a number of seconds or a Go duration such as 30s, 10m or 1h30m (units ns, us, ms, s, m, h; 'd' is not supported)`),
+    ]);
+    expect(gc({ strategy: 'OnPodCompletion', deleteDelayDuration: 30 })).toEqual([
+      issue('spec.podGC.deleteDelayDuration', expect.stringMatching(/^podGC.deleteDelayDuration 30 is not a duration/) as unknown as string),
+    ]);
+    expect(
+      gc({
+        strategy: 'OnPodCompletion',
+        labelSelector: {
+          matchLabels: { 'bad key!': 'v', ok: 'not ok!' },
+          matchExpressions: [{ key: 'environment', operator: 'InvalidOperator', values: ['dev'] }, { key: 'a', operator: 'In' }, { key: 'b', operator: 'Exists', values: ['x'] }],
+        },
+      }).map((i) => i.path),
+    ).toEqual([
+      'spec.podGC.labelSelector.matchLabels["bad key!"]',
+      'spec.podGC.labelSelector.matchLabels.ok',
+      'spec.podGC.labelSelector.matchExpressions[0].operator',
+      'spec.podGC.labelSelector.matchExpressions[1].values',
+      'spec.podGC.labelSelector.matchExpressions[2].values',
+    ]);
+    const [op] = gc({ labelSelector: { matchExpressions: [{ key: 'environment', operator: 'InvalidOperator', values: ['dev'] }] } });
+    expect(op.message).toBe('podGC.labelSelector invalid: "InvalidOperator" is not a valid label selector operator (one of: In, NotIn, Exists, DoesNotExist)');
+  });
+  it('checks the podGC a WorkflowTemplate brings through workflowTemplateRef', () => {
+    const tmpl: WorkflowTemplate = { apiVersion: 'argoproj.io/v1alpha1', kind: 'WorkflowTemplate', metadata: { name: 't', namespace: 'argo' }, spec: { entrypoint: 'main', podGC: { strategy: 'Sometimes' }, templates: [c('main')] } };
+    const ctx: ValidateContext = { getWorkflowTemplate: () => tmpl, getClusterWorkflowTemplate: () => undefined };
+    expect(validateWorkflowTemplate(tmpl, NO_TEMPLATES)).toEqual([issue('spec.podGC.strategy', expect.stringMatching(/unknown strategy 'Sometimes'/) as unknown as string)]);
+    const w = wf({ workflowTemplateRef: { name: 't' } }, { name: 'w', namespace: 'argo' });
+    expect(validateWorkflow(w, ctx)).toEqual([issue('spec.workflowTemplateRef', expect.stringMatching(/^WorkflowTemplate "t": spec.podGC.strategy: podGC.strategy unknown strategy 'Sometimes'/) as unknown as string)]);
+  });
+});
+
 describe('arguments and inputs', () => {
   it('requires workflow argument values unless linting', () => {
     const spec = { arguments: { parameters: [{ name: 'p' }] }, templates: [c('main')] };
