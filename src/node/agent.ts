@@ -110,6 +110,8 @@ export class NodeAgent {
     this.run(pod);
   }
 
+  private supervisorPath?: string;
+
   private run(pod: Pod): void {
     const runner = new PodRunner(pod, {
       client: this.opts.client,
@@ -124,7 +126,7 @@ export class NodeAgent {
       unregister: (gid) => this.groups.delete(gid),
       nextGid: () => `g${++this.gidSeq}`,
       shimDir: (pattern, mapping) => this.shimDir(pattern, mapping),
-      supervisorPath: locateNodeAsset('supervisor.mjs'),
+      supervisorPath: (this.supervisorPath ??= locateNodeAsset('supervisor.mjs')),
     });
     this.runners.set(pod.metadata.uid!, runner);
     void runner.start();

@@ -10,7 +10,7 @@ import { LogWriter, exitCodeOf, onJsonLines, writeExitRecord } from './runtime.m
 
 /**
  * Commands:
- *  {t:'start', gid, mode:'direct'|'supervisor', argv, env, cwd?, name?, logDir, exitDir, marker?}
+ *  {t:'start', gid, mode:'direct'|'supervisor', argv, env, cwd?, name?, logDir, exitDir, marker?, clearExit?}
  *  {t:'exec', gid, name, argv, env, cwd, marker?}       (supervisor mode: start a container)
  *  {t:'signal', gid, name?, sig}                        (graceful: the container(s), never the sandbox itself)
  *  {t:'kill', gid}                                      (SIGKILL the whole sandbox)
@@ -31,7 +31,8 @@ export function createLauncherCore(emit) {
     const log = direct ? new LogWriter(join(logDir, `${name}.log`)) : undefined;
     if (direct) {
       if (msg.marker) log.marker(msg.marker);
-      rm(join(exitDir, `${name}.json`), { force: true }).catch(() => {});
+      // A restarted container's previous exit record must not be read as this run's (a first run has none).
+      if (msg.clearExit !== false) rm(join(exitDir, `${name}.json`), { force: true }).catch(() => {});
     }
     let child;
     try {

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export type LauncherCommand =
-  | { t: 'start'; gid: string; mode: 'direct' | 'supervisor'; argv: string[]; env: Record<string, string>; cwd?: string; name?: string; logDir: string; exitDir: string; marker?: string }
+  | { t: 'start'; gid: string; mode: 'direct' | 'supervisor'; argv: string[]; env: Record<string, string>; cwd?: string; name?: string; logDir: string; exitDir: string; marker?: string; clearExit?: boolean }
   | { t: 'exec'; gid: string; name: string; argv: string[]; env: Record<string, string>; cwd?: string; marker?: string }
   | { t: 'signal'; gid: string; name?: string; sig: NodeJS.Signals }
   | { t: 'kill'; gid: string }

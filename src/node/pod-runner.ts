@@ -372,7 +372,8 @@ export class PodRunner {
     const logDir = join(this.podDir, 'logs');
     const exitDir = join(this.podDir, 'exits');
     const argv = this.env.bwrap ? [...this.sandboxArgs(), '--chdir', r.cwd, '--', ...r.argv] : r.argv;
-    this.env.launcher.send({ t: 'start', gid, mode: 'direct', name: r.spec.name, argv, env: r.env, cwd: this.env.bwrap ? undefined : r.cwd, logDir, exitDir, marker });
+    const clearExit = r.status.restartCount > 0;
+    this.env.launcher.send({ t: 'start', gid, mode: 'direct', name: r.spec.name, argv, env: r.env, cwd: this.env.bwrap ? undefined : r.cwd, logDir, exitDir, marker, clearExit });
   }
 
   /** Start whatever should run next: init containers in order, then the main containers and sidecars. */
@@ -836,8 +837,12 @@ export class PodRunner {
   }
 }
 
-/** How long a Running report waits for an exit that would make it moot. */
-const RUNNING_REPORT_DELAY_MS = 15;
+/**
+ * How long a Running report waits for an exit that would make it moot. Each report costs a Pod write,
+ * a watch event to every informer and a workflow reconcile and write; on a busy node (a wide fan-out)
+ * short containers take tens of ms from start to exit, so a 15 ms wait still reported most of them.
+ */
+const RUNNING_REPORT_DELAY_MS = 100;
 
 function mkdirIfMissing(dir: string): void {
   try {

@@ -73,8 +73,12 @@ export function prepareRootfsSync(rootfs: string): void {
 }
 
 /** A system dir bound whole is read-only: a mount under a path it lacks would fail, so rebuild it as a tmpfs of binds. */
+const systemDirExists = new Map<string, boolean>();
+
 function systemDirArgs(dir: string, binds: Bind[]): string[] {
-  if (!existsSync(dir)) return [];
+  let exists = systemDirExists.get(dir);
+  if (exists === undefined) systemDirExists.set(dir, (exists = existsSync(dir)));
+  if (!exists) return [];
   const needsRebuild = binds.some((b) => {
     if (!b.target.startsWith(dir + '/')) return false;
     const first = b.target.slice(dir.length + 1).split('/')[0];
