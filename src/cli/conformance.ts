@@ -50,7 +50,7 @@ export async function conformanceCommand(dir: string, opts: ConformanceOptions):
   const rows = countedRows(await loadExpectations(dir));
   const selected = opts.only ? rows.filter((r) => new RegExp(opts.only!).test(r.path)) : rows;
   const fixtures = (await loadFixtures(join(dir, 'examples'))).filter((m) => FIXTURE_KINDS.has(m.object.kind));
-  const rt = await startEmbedded({});
+  const rt = await startEmbedded({ events: false });
   const started = Date.now();
   let passed = 0;
   let failed = 0;

@@ -40,7 +40,8 @@ export async function runCommand(files: string[], opts: RunOptions): Promise<num
   const problems = validateManifests(manifests, templateContext(manifests), { submit: true });
   if (problems.length) throw new UsageError(problems.join('\n'));
 
-  const rt = await startEmbedded({ dataDir: opts.dataDir, sandbox: opts.sandbox });
+  // No Kubernetes Events: nothing can read them once the run ends, and they were two writes per step.
+  const rt = await startEmbedded({ dataDir: opts.dataDir, sandbox: opts.sandbox, events: false });
   const stopOnSignal = () => {
     void rt.stop().finally(() => process.exit(130));
   };
