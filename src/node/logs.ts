@@ -1,6 +1,6 @@
 // Container logs on disk, in the CRI format: `<RFC3339Nano> <stdout|stderr> <F|P> <text>` per line.
 // Readable by any module from the files alone, without a running agent.
-import { existsSync, watch as fsWatch } from 'node:fs';
+import { existsSync, readFileSync, statSync, watch as fsWatch } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KObject } from '../model/object.js';
@@ -72,8 +72,11 @@ function defaultContainer(pod: KObject): string {
 /** The container's stdout so far, as text. */
 export async function readStdout(dataDir: string, pod: KObject, container: string): Promise<string> {
   let content: string;
+  const file = logPath(dataDir, pod, container);
   try {
-    content = await readFile(logPath(dataDir, pod, container), 'utf8');
+    // Most steps print a few lines: reading those directly beats a thread-pool round trip on every
+    // Pod's way to Succeeded. Big logs are read off the thread.
+    content = statSync(file).size < 64 * 1024 ? readFileSync(file, 'utf8') : await readFile(file, 'utf8');
   } catch {
     return '';
   }

@@ -1,6 +1,6 @@
 // Shared by the launcher helper (launcher.mjs) and the in-sandbox supervisor (supervisor.mjs).
 // Plain JavaScript on purpose: both run as small standalone `node` processes, from src/ or dist/ alike.
-import { createWriteStream, promises as fsp } from 'node:fs';
+import { closeSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** RFC 3339 with nanosecond digits (millisecond precision padded), as CRI log lines carry. */
@@ -11,12 +11,24 @@ export function nanoTime(ms = Date.now()) {
 /**
  * Writes one container's output in the CRI log format: `<time> <stream> <F|P> <text>` per line.
  * F: the text ended with a newline; P: a partial line (the stream ended or paused without one).
+ * Writes are synchronous: the launcher and the supervisor do nothing else, and a write into the page
+ * cache costs less than the thread-pool round trips a stream makes (one to open, one per write, one to
+ * close), which sat between a container's exit and its report.
  */
 export class LogWriter {
   constructor(path) {
-    this.out = createWriteStream(path, { flags: 'a' });
-    this.out.on('error', () => {});
+    try {
+      this.fd = openSync(path, 'a');
+    } catch {
+      this.fd = undefined;
+    }
     this.pending = { stdout: '', stderr: '' };
+  }
+  append(text) {
+    if (this.fd === undefined) return;
+    try {
+      writeSync(this.fd, text);
+    } catch {}
   }
   write(stream, chunk) {
     const text = this.pending[stream] + chunk.toString('utf8');
@@ -26,27 +38,33 @@ export class LogWriter {
     const ts = nanoTime();
     let buf = '';
     for (const line of lines) buf += `${ts} ${stream} F ${line}\n`;
-    this.out.write(buf);
+    this.append(buf);
   }
   /** Append a marker line (e.g. when the agent re-runs a pod after a restart). */
   marker(text) {
-    this.out.write(`${nanoTime()} stderr F ${text}\n`);
+    this.append(`${nanoTime()} stderr F ${text}\n`);
   }
   close() {
     const ts = nanoTime();
     for (const stream of ['stdout', 'stderr']) {
-      if (this.pending[stream]) this.out.write(`${ts} ${stream} P ${this.pending[stream]}\n`);
+      if (this.pending[stream]) this.append(`${ts} ${stream} P ${this.pending[stream]}\n`);
       this.pending[stream] = '';
     }
-    return new Promise((resolve) => this.out.end(resolve));
+    if (this.fd !== undefined) {
+      try {
+        closeSync(this.fd);
+      } catch {}
+      this.fd = undefined;
+    }
+    return Promise.resolve();
   }
 }
 
 /** The record of a container's exit, written BEFORE the exit is reported, so a restarted agent can report it. */
 export async function writeExitRecord(exitDir, rec) {
   const tmp = join(exitDir, `.${rec.name}.json.tmp`);
-  await fsp.writeFile(tmp, JSON.stringify(rec));
-  await fsp.rename(tmp, join(exitDir, `${rec.name}.json`));
+  writeFileSync(tmp, JSON.stringify(rec));
+  renameSync(tmp, join(exitDir, `${rec.name}.json`));
 }
 
 export const SIGNUM = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 };
