@@ -91,6 +91,14 @@ export function jsonOf(value: unknown): string {
   return text;
 }
 
+/**
+ * Tell jsonOf the text of a frozen value whose content the caller knows (it serialised an equal value
+ * just before the store copied it). Ignored for values that are not frozen, since those may change.
+ */
+export function knownJson(value: unknown, text: string): void {
+  if (value && typeof value === 'object' && Object.isFrozen(value)) jsonCache.set(value, text);
+}
+
 /** Freeze a JSON value all the way down so an accidental mutation throws instead of corrupting shared state. */
 export function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {

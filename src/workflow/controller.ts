@@ -6,7 +6,7 @@ import { type Client, Kinds } from '../client/types.js';
 import { ANNOTATION_NODE_ID, LABEL_COMPLETED, LABEL_WORKFLOW } from '../model/argo.js';
 import type { Workflow, WorkflowTaskResult, WorkflowTemplate } from '../model/argo.js';
 import { isApiError } from '../model/errors.js';
-import { type KObject, clone, deepFreeze, jsonOf, randomSuffix, rfc3339 } from '../model/object.js';
+import { type KObject, clone, deepFreeze, jsonOf, knownJson, randomSuffix, rfc3339 } from '../model/object.js';
 import type { ArtifactRepository } from './artifacts.js';
 import { performData } from './data.js';
 import { performHttp } from './http.js';
@@ -284,9 +284,14 @@ export class WorkflowController {
     const phase = wf.status?.phase ?? '';
     const done = phase === 'Succeeded' || phase === 'Failed' || phase === 'Error';
     wf.metadata.labels = { ...(wf.metadata.labels ?? {}), 'workflows.argoproj.io/phase': phase || 'Pending', [LABEL_COMPLETED]: String(done) };
-    if (JSON.stringify(wf) !== jsonOf(before)) {
+    // The operator never changes the spec (it is shared, frozen), so status and metadata decide. The
+    // status text is handed on to the saved copy, which the next pass compares against: one
+    // serialisation of a big status per pass instead of two.
+    const statusText = JSON.stringify(wf.status);
+    if (statusText !== jsonOf(before.status) || jsonOf(wf.metadata) !== jsonOf(before.metadata)) {
       try {
         const saved = await this.client.update(wf);
+        if (saved.status !== undefined) knownJson(saved.status, statusText);
         this.written.set(k, saved);
       } catch (err) {
         if (isApiError(err, 'Conflict')) {
