@@ -165,9 +165,13 @@ function stream(base, method, path, body, onLine) {
 
 // ---- 1. creates/s
 
-/** C workers each sending `op(worker, i)` back to back for `secs` seconds (after a warm-up). */
-async function drive(conc, secs, op) {
+/**
+ * C workers each sending `op(worker, i)` back to back for `secs` seconds (after a warm-up). The CPU time
+ * process `pid` uses during the timed part is returned too (`cpu`, seconds), for CPU per request.
+ */
+async function drive(conc, secs, op, pid) {
   await Promise.all(Array.from({ length: conc }, (_, w) => (async () => { for (let i = 0; i < 20; i++) await op(w, `warm${i}`); })()));
+  const cpu0 = cpuSeconds(pid);
   let ok = 0;
   let failed = 0;
   let firstError;
@@ -191,7 +195,8 @@ async function drive(conc, secs, op) {
     ),
   );
   const elapsed = (now() - t) / 1000;
-  return { rate: ok / elapsed, ok, failed, firstError, p50: median(lat), p99: quantile(lat, 0.99) };
+  const cpu = cpuSeconds(pid) - cpu0;
+  return { rate: ok / elapsed, ok, failed, firstError, p50: median(lat), p99: quantile(lat, 0.99), cpuShare: cpu / elapsed, cpuPerOp: cpu / ok };
 }
 
 const argosyCreate = (url) => (w, i) => request(url, 'POST', `/api/v1/namespaces/${NS}/configmaps`, cm(`cm-${w}-${i}`));
@@ -455,19 +460,14 @@ const notes = [];
 try {
   console.log(`  argosy server at ${srv.url}${etcd.url ? `, etcd ${etcd.version} at ${etcd.url}` : ''}`);
   // 1
-  let cpu0 = cpuSeconds(srv.proc.pid);
-  let w0 = now();
-  const ours = await drive(CONC, SECS, argosyCreate(srv.url));
-  const oursCpu = (cpuSeconds(srv.proc.pid) - cpu0) / ((now() - w0) / 1000);
-  console.log(`  creates: argosy ${fmt(ours.rate)}/s (${ours.ok} ok, ${ours.failed} failed; request p50 ${fmt(ours.p50)} ms, p99 ${fmt(ours.p99)} ms; server process ${fmt(oursCpu * 100)} % of a CPU)`);
+  const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  const ours = await drive(CONC, SECS, argosyCreate(srv.url), srv.proc.pid);
+  console.log(`  creates: argosy ${fmt(ours.rate)}/s (${ours.ok} ok, ${ours.failed} failed; request p50 ${fmt(ours.p50)} ms, p99 ${fmt(ours.p99)} ms; server process ${fmt(ours.cpuShare * 100)} % of a CPU, ${fmt(ours.cpuPerOp * 1e6)} µs CPU per create; load average ${load()})`);
   if (ours.failed) notes.push(`argosy creates: ${ours.failed} failed, first: ${ours.firstError}`);
   let ref;
   if (etcd.url) {
-    cpu0 = cpuSeconds(etcd.proc.pid);
-    w0 = now();
-    ref = await drive(CONC, SECS, etcdPut(etcd.url));
-    const refCpu = (cpuSeconds(etcd.proc.pid) - cpu0) / ((now() - w0) / 1000);
-    console.log(`  creates: etcd ${fmt(ref.rate)}/s (${ref.ok} ok, ${ref.failed} failed; request p50 ${fmt(ref.p50)} ms, p99 ${fmt(ref.p99)} ms; etcd process ${fmt(refCpu * 100)} % of a CPU)`);
+    ref = await drive(CONC, SECS, etcdPut(etcd.url), etcd.proc.pid);
+    console.log(`  creates: etcd ${fmt(ref.rate)}/s (${ref.ok} ok, ${ref.failed} failed; request p50 ${fmt(ref.p50)} ms, p99 ${fmt(ref.p99)} ms; etcd process ${fmt(ref.cpuShare * 100)} % of a CPU, ${fmt(ref.cpuPerOp * 1e6)} µs CPU per put; load average ${load()})`);
     if (ref.failed) notes.push(`etcd puts: ${ref.failed} failed, first: ${ref.firstError}`);
   }
   rows.push({
@@ -477,6 +477,7 @@ try {
     ratio: ref ? ref.rate / ours.rate : undefined,
     refName: ref ? `etcd ${etcd.version} PUT /v3/kv/put` : etcd.skipped,
   });
+  rows.push({ what: 'server CPU per create', ours: `${fmt(ours.cpuPerOp * 1e6)} µs`, ref: ref ? `${fmt(ref.cpuPerOp * 1e6)} µs` : 'n/a', ratio: ref ? ours.cpuPerOp / ref.cpuPerOp : undefined, refName: 'same (etcd: per put)' });
   rows.push({ what: 'create request p50 / p99', ours: `${fmt(ours.p50)} / ${fmt(ours.p99)} ms`, ref: ref ? `${fmt(ref.p50)} / ${fmt(ref.p99)} ms` : 'n/a', ratio: ref ? ours.p50 / ref.p50 : undefined, refName: 'same' });
 
   // 2

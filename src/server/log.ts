@@ -7,6 +7,8 @@ const ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 }
 
 export interface JsonLogger extends Logger {
   debug(msg: string, fields?: object): void;
+  /** False when debug lines are dropped, so callers can skip building their fields. */
+  readonly debugEnabled?: boolean;
 }
 
 export function jsonLogger(level: LogLevel = 'info', write: (line: string) => void = (l) => process.stderr.write(l)): JsonLogger {
@@ -15,6 +17,7 @@ export function jsonLogger(level: LogLevel = 'info', write: (line: string) => vo
     write(JSON.stringify({ level: lvl, msg, time: new Date().toISOString(), ...(fields ?? {}) }) + '\n');
   };
   return {
+    debugEnabled: ORDER[level] <= ORDER.debug,
     debug: (m, f) => emit('debug', m, f),
     info: (m, f) => emit('info', m, f),
     warn: (m, f) => emit('warn', m, f),
@@ -22,4 +25,4 @@ export function jsonLogger(level: LogLevel = 'info', write: (line: string) => vo
   };
 }
 
-export const silentJsonLogger: JsonLogger = { debug() {}, info() {}, warn() {}, error() {} };
+export const silentJsonLogger: JsonLogger = { debugEnabled: false, debug() {}, info() {}, warn() {}, error() {} };

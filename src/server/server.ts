@@ -85,6 +85,7 @@ export class ApiServer {
     }
     res.on('finish', () => {
       this.metrics.request(method, res.statusCode);
+      if (res.statusCode < 500 && this.log.debugEnabled === false) return;
       const fields = { method, path: url.pathname, code: res.statusCode, ms: Date.now() - started };
       if (res.statusCode >= 500) this.log.error('request failed', fields);
       else this.log.debug('request', fields);

@@ -4,29 +4,64 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { setImmediate } from 'node:timers';
 import { type KindRegistry, defaultKinds } from '../model/kinds.js';
 import type { KObject } from '../model/object.js';
 import type { Backend, Tx } from './backend.js';
-import { BaseStore } from './base-store.js';
+import { BaseStore, noteStoredJson } from './base-store.js';
 import type { ChangeEvent } from './watch-hub.js';
 
+// Schema 2. `objects` is a rowid table with unique indexes on its key and on uid. (Schema 1 made it a
+// WITHOUT ROWID table keyed by (resource, namespace, name): there a row is stored in the key's b-tree,
+// whose cells hold at most about 1,000 bytes in a 4 KiB page, so every object over 1 KB spilled into
+// an overflow page of its own and each write copied 2–3 extra pages into the WAL. Rows of a rowid
+// table stay in their page up to about 4 KB.) owner_refs is also indexed by the dependent, so that
+// removing an object's rows is a lookup, not a scan. A schema-1 file is converted on open
+// (migrateSchema1).
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS objects (
+  id INTEGER PRIMARY KEY,
   resource TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
-  uid TEXT NOT NULL, rv INTEGER NOT NULL, data TEXT NOT NULL,
-  PRIMARY KEY (resource, namespace, name)
-) WITHOUT ROWID;
+  uid TEXT NOT NULL, rv INTEGER NOT NULL, data TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS objects_key ON objects(resource, namespace, name);
 CREATE UNIQUE INDEX IF NOT EXISTS objects_uid ON objects(uid);
 CREATE TABLE IF NOT EXISTS owner_refs (
   owner_uid TEXT NOT NULL, resource TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
   PRIMARY KEY (owner_uid, resource, namespace, name)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS owner_refs_child ON owner_refs(resource, namespace, name);
 CREATE TABLE IF NOT EXISTS events (
   rv INTEGER PRIMARY KEY, type TEXT NOT NULL, resource TEXT NOT NULL, data TEXT NOT NULL, previous TEXT
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-INSERT OR IGNORE INTO meta(key, value) VALUES ('rv', '0'), ('schema', '1');
+INSERT OR IGNORE INTO meta(key, value) VALUES ('rv', '0'), ('schema', '2');
 `;
+
+/**
+ * Convert a schema-1 file (objects WITHOUT ROWID) to schema 2 in one transaction: a crash during the
+ * copy leaves the file as it was, and the next open converts it again.
+ */
+function migrateSchema1(db: Database.Database): void {
+  const row = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'objects'").get() as { sql: string } | undefined;
+  if (!row || !/WITHOUT\s+ROWID/i.test(row.sql)) return;
+  db.transaction(() => {
+    db.exec(`
+CREATE TABLE objects_v2 (
+  id INTEGER PRIMARY KEY,
+  resource TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+  uid TEXT NOT NULL, rv INTEGER NOT NULL, data TEXT NOT NULL
+);
+INSERT INTO objects_v2(resource, namespace, name, uid, rv, data)
+  SELECT resource, namespace, name, uid, rv, data FROM objects ORDER BY resource, namespace, name;
+DROP TABLE objects;
+ALTER TABLE objects_v2 RENAME TO objects;
+CREATE UNIQUE INDEX objects_key ON objects(resource, namespace, name);
+CREATE UNIQUE INDEX objects_uid ON objects(uid);
+INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', '2');
+`);
+  }).immediate();
+}
 
 export interface SqliteOptions {
   /** How many recent change events to keep for watch resumption. */
@@ -59,6 +94,7 @@ class SqliteBackend implements Backend {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`);
     this.db.pragma('busy_timeout = 5000');
+    migrateSchema1(this.db);
     this.db.exec(SCHEMA);
     this.retention = opts.eventRetention ?? 2_000;
     const s = (sql: string) => this.db.prepare(sql);
@@ -68,7 +104,10 @@ class SqliteBackend implements Backend {
       // Ordered as the continue token compares: by `namespace/name`.
       listAll: s("SELECT data FROM objects WHERE resource = ? ORDER BY namespace || '/' || name"),
       listNs: s('SELECT data FROM objects WHERE resource = ? AND namespace = ? ORDER BY name'),
-      put: s('INSERT OR REPLACE INTO objects(resource, namespace, name, uid, rv, data) VALUES (?, ?, ?, ?, ?, ?)'),
+      // An update rewrites the row in place (same rowid, so the key index is untouched).
+      put: s(
+        'INSERT INTO objects(resource, namespace, name, uid, rv, data) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(resource, namespace, name) DO UPDATE SET uid = excluded.uid, rv = excluded.rv, data = excluded.data',
+      ),
       remove: s('DELETE FROM objects WHERE resource = ? AND namespace = ? AND name = ?'),
       addOwner: s('INSERT OR IGNORE INTO owner_refs(owner_uid, resource, namespace, name) VALUES (?, ?, ?, ?)'),
       removeOwners: s('DELETE FROM owner_refs WHERE resource = ? AND namespace = ? AND name = ?'),
@@ -79,6 +118,11 @@ class SqliteBackend implements Backend {
       setRv: s("UPDATE meta SET value = ? WHERE key = 'rv'"),
       getRv: s("SELECT value FROM meta WHERE key = 'rv'"),
       compact: s('DELETE FROM events WHERE rv <= ?'),
+      begin: s('BEGIN IMMEDIATE'),
+      commit: s('COMMIT'),
+      savepoint: s('SAVEPOINT tx'),
+      release: s('RELEASE tx'),
+      rollbackTo: s('ROLLBACK TO tx'),
     };
     this.rv = Number((this.stmt.getRv.get() as { value: string }).value);
   }
@@ -88,16 +132,23 @@ class SqliteBackend implements Backend {
    * one SQLite transaction (group commit): each runs inside its own SAVEPOINT, so a failing one rolls
    * back alone, and every caller is answered after the single COMMIT. A commit is the expensive part
    * of a write; under load many writes now pay for one.
+   *
+   * A batch starts on `setImmediate`, not at once: requests that arrive on different sockets are
+   * handled in separate I/O callbacks of one event-loop turn, and starting after all of them (the
+   * loop's check phase) lets their writes share the commit. Without this, an HTTP server's writes
+   * would each commit alone. The delay is one loop turn, a few microseconds when idle.
    */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn: fn as (tx: Tx) => Promise<unknown>, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.draining) void this.drain();
+      if (!this.draining) {
+        this.draining = true;
+        setImmediate(() => void this.drain());
+      }
     });
   }
 
   private async drain(): Promise<void> {
-    this.draining = true;
     try {
       while (this.queue.length) {
         const batch = this.queue.splice(0, MAX_BATCH);
@@ -113,7 +164,17 @@ class SqliteBackend implements Backend {
     const batchStartRv = this.rv;
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     let wrote = false;
-    const parse = (row: { data: string } | undefined) => (row ? (JSON.parse(row.data) as KObject) : undefined);
+    // The last object written and its JSON text (put, then recordEvent of the same object).
+    let serialized: KObject | undefined;
+    let serializedText = '';
+    // Objects read in this batch and their stored JSON (a MODIFIED event's `previous` is one of them).
+    const rowText = new WeakMap<KObject, string>();
+    const parse = (row: { data: string } | undefined) => {
+      if (!row) return undefined;
+      const obj = JSON.parse(row.data) as KObject;
+      rowText.set(obj, row.data);
+      return obj;
+    };
     const tx: Tx = {
       get: async (resource, namespace, name) => parse(st.get.get(resource, namespace, name) as { data: string } | undefined),
       getByUid: async (uid) => {
@@ -124,12 +185,21 @@ class SqliteBackend implements Backend {
         const rows = (namespace === undefined ? st.listAll.all(resource) : st.listNs.all(resource, namespace)) as { data: string }[];
         return rows.map((r) => JSON.parse(r.data) as KObject);
       },
-      put: async (resource, obj) => {
+      put: async (resource, obj, previous) => {
         const ns = obj.metadata.namespace ?? '';
         const name = obj.metadata.name!;
-        st.put.run(resource, ns, name, obj.metadata.uid, Number(obj.metadata.resourceVersion), JSON.stringify(obj));
-        st.removeOwners.run(resource, ns, name);
-        for (const r of obj.metadata.ownerReferences ?? []) st.addOwner.run(r.uid, resource, ns, name);
+        const text = JSON.stringify(obj);
+        st.put.run(resource, ns, name, obj.metadata.uid, Number(obj.metadata.resourceVersion), text);
+        serialized = obj;
+        serializedText = text;
+        noteStoredJson(obj, text);
+        // owner_refs mirrors ownerReferences. A new object (no `previous`) has no rows yet: a removed
+        // object's rows go with it. An update that keeps the same owners needs no change.
+        const refs = obj.metadata.ownerReferences ?? [];
+        if (!previous ? refs.length > 0 : !sameOwners(refs, previous.metadata.ownerReferences ?? [])) {
+          if (previous) st.removeOwners.run(resource, ns, name);
+          for (const r of refs) st.addOwner.run(r.uid, resource, ns, name);
+        }
         wrote = true;
       },
       remove: async (resource, obj) => {
@@ -148,28 +218,32 @@ class SqliteBackend implements Backend {
         return ++this.rv;
       },
       recordEvent: async (ev: ChangeEvent) => {
-        st.event.run(ev.rv, ev.type, ev.resource, JSON.stringify(ev.object), ev.previous ? JSON.stringify(ev.previous) : null);
+        // The object was usually just put: reuse its JSON rather than serialising it again.
+        const data = ev.object === serialized ? serializedText : JSON.stringify(ev.object);
+        const previous = ev.previous ? (rowText.get(ev.previous) ?? JSON.stringify(ev.previous)) : null;
+        st.event.run(ev.rv, ev.type, ev.resource, data, previous);
       },
     };
     try {
-      this.db.exec('BEGIN IMMEDIATE');
+      st.begin.run();
     } catch (err) {
       for (const item of batch) item.reject(err);
       return;
     }
     for (const item of batch) {
       const itemStartRv = this.rv;
-      this.db.exec('SAVEPOINT tx');
+      st.savepoint.run();
       try {
         const value = await item.fn(tx);
-        this.db.exec('RELEASE tx');
+        st.release.run();
         outcomes.push({ ok: true, value });
       } catch (error) {
         this.rv = itemStartRv;
-        this.db.exec('ROLLBACK TO tx');
-        this.db.exec('RELEASE tx');
+        st.rollbackTo.run();
+        st.release.run();
         outcomes.push({ ok: false, error });
       }
+      serialized = undefined;
     }
     try {
       if (wrote && this.rv !== batchStartRv) {
@@ -180,7 +254,7 @@ class SqliteBackend implements Backend {
           st.compact.run(this.rv - this.retention);
         }
       }
-      this.db.exec('COMMIT');
+      st.commit.run();
     } catch (err) {
       this.rv = batchStartRv;
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
@@ -219,6 +293,13 @@ class SqliteBackend implements Backend {
     await this.transaction(async () => undefined);
     if (this.db.open) this.db.close();
   }
+}
+
+/** Whether two ownerReferences lists name the same owner uids, in the same order. */
+function sameOwners(a: { uid: string }[], b: { uid: string }[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i].uid !== b[i].uid) return false;
+  return true;
 }
 
 export class SqliteStore extends BaseStore {
