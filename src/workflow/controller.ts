@@ -56,6 +56,8 @@ export class WorkflowController {
   /** The last version this controller wrote, in case the informer has not caught up yet. */
   private written = new Map<string, Workflow>();
   private specs = new Map<string, { text: string; spec: Workflow['spec'] }>();
+  /** Workflow versions seen while this controller's write of that workflow was in flight. */
+  private writing = new Map<string, Set<string>>();
   private queue = new Set<string>();
   private active = new Set<string>();
   private dirty = new Set<string>();
@@ -85,8 +87,8 @@ export class WorkflowController {
 
   async start(): Promise<void> {
     const index = <T extends KObject>(map: Map<string, Map<string, T>>) => ({
-      // A Pod we just created, with no status yet, tells the operator nothing new.
-      add: (o: T) => this.indexChild(map, o, false, o.kind === 'Pod' && !(o.status as { phase?: string } | undefined)?.phase),
+      // A Pod we just created (Pending, no container statuses yet) tells the operator nothing new.
+      add: (o: T) => this.indexChild(map, o, false, o.kind === 'Pod' && isFreshPod(o)),
       update: (_: T, o: T) => this.indexChild(map, o, false),
       delete: (o: T) => this.indexChild(map, o, true),
     });
@@ -95,9 +97,17 @@ export class WorkflowController {
     this.workflows.on({
       add: (wf) => this.enqueue(key(wf)),
       update: (_o, wf) => {
+        const k = key(wf);
+        // While our write is in flight its own event may arrive before the write returns: note the
+        // version and let apply() decide once it knows which version it wrote.
+        const seen = this.writing.get(k);
+        if (seen && !wf.metadata.deletionTimestamp) {
+          seen.add(wf.metadata.resourceVersion!);
+          return;
+        }
         // Our own write coming back: nothing new to act on.
-        if (this.written.get(key(wf))?.metadata.resourceVersion === wf.metadata.resourceVersion && !wf.metadata.deletionTimestamp) return;
-        this.enqueue(key(wf));
+        if (this.written.get(k)?.metadata.resourceVersion === wf.metadata.resourceVersion && !wf.metadata.deletionTimestamp) return;
+        this.enqueue(k);
       },
       delete: (wf) => {
         this.sync.releaseWorkflow(key(wf));
@@ -289,11 +299,18 @@ export class WorkflowController {
     // serialisation of a big status per pass instead of two.
     const statusText = JSON.stringify(wf.status);
     if (statusText !== jsonOf(before.status) || jsonOf(wf.metadata) !== jsonOf(before.metadata)) {
+      const seen = new Set<string>();
+      this.writing.set(k, seen);
       try {
         const saved = await this.client.update(wf);
         if (saved.status !== undefined) knownJson(saved.status, statusText);
         this.written.set(k, saved);
+        this.writing.delete(k);
+        // Versions other than ours arrived meanwhile: someone else changed the workflow too.
+        if ([...seen].some((rv) => rv !== saved.metadata.resourceVersion)) this.enqueue(k);
       } catch (err) {
+        this.writing.delete(k);
+        if (seen.size) this.enqueue(k);
         if (isApiError(err, 'Conflict')) {
           this.dirty.add(k);
           return;
@@ -356,6 +373,11 @@ export class WorkflowController {
     };
     this.client.create(event).catch((err) => this.log.warn('could not record event', { error: String(err) }));
   }
+}
+
+function isFreshPod(pod: KObject): boolean {
+  const st = pod.status as { phase?: string; containerStatuses?: unknown[] } | undefined;
+  return (!st?.phase || st.phase === 'Pending') && !st?.containerStatuses;
 }
 
 function splitKey(k: string): [string, string] {
