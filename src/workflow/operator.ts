@@ -862,13 +862,16 @@ class Operator {
   /**
    * A Pod node whose pod is still pending, or running and already shown Running, has nothing to take
    * from its template this pass: returning early skips substituting arguments and body again, which
-   * for a wide DAG (a thousand pods in flight) was most of every pass. Pods with several containers
-   * (containerSet, sidecars) and nodes waiting on a lock take the full path.
+   * for a wide DAG (a thousand pods in flight) was most of every pass, and a pass that starts a
+   * thousand pods walks them twice. Pods with several containers (containerSet, sidecars) and nodes
+   * waiting on a lock take the full path.
    */
   private podUnchanged(node: NodeStatus | undefined): boolean {
     if (!node || node.type !== 'Pod' || isFulfilled(node) || node.synchronizationStatus) return false;
     const pod = this.env.pods.get(node.id);
-    if (!pod || ((pod.spec as { containers?: unknown[] } | undefined)?.containers?.length ?? 0) > 1) return false;
+    // Created in this pass, or not seen yet: nothing to assess until it shows up.
+    if (!pod) return node.phase === 'Pending';
+    if (((pod.spec as { containers?: unknown[] } | undefined)?.containers?.length ?? 0) > 1) return false;
     const phase = (pod.status as { phase?: string } | undefined)?.phase;
     if (phase === undefined || phase === 'Pending') {
       this.assessPod(node, {});
