@@ -406,9 +406,14 @@ class Operator {
   }
 
   private updateProgress(): void {
-    const pods = Object.values(this.wf.status?.nodes ?? {}).filter((n) => n.type === 'Pod' || n.type === 'HTTP');
-    const done = pods.filter((n) => n.phase === 'Succeeded' || n.phase === 'Skipped').length;
-    this.wf.status!.progress = `${done}/${pods.length}`;
+    let pods = 0;
+    let done = 0;
+    for (const n of Object.values(this.wf.status?.nodes ?? {})) {
+      if (n.type !== 'Pod' && n.type !== 'HTTP') continue;
+      pods++;
+      if (n.phase === 'Succeeded' || n.phase === 'Skipped') done++;
+    }
+    this.wf.status!.progress = `${done}/${pods}`;
   }
 
   private failuresJson(): string {
@@ -1429,9 +1434,10 @@ class Operator {
         const current = taskNode(t.name);
         if (isFulfilled(current)) continue;
         const taskDeps = deps.get(t.name) ?? [];
-        const depNodes = taskDeps.map((d) => taskNode(d));
-        const depsDone = depNodes.every((d) => isFulfilled(d) || (d?.daemoned && d.phase === 'Running'));
-        if (!current && !depsDone) continue;
+        if (!current && !taskDeps.every((dep) => {
+          const d = taskNode(dep);
+          return isFulfilled(d) || (d?.daemoned && d.phase === 'Running');
+        })) continue;
         if (!current) {
           if (anyFailed && failFast) continue;
           if (limit !== undefined && limit > 0 && running >= limit) continue;
