@@ -17,6 +17,7 @@ import type { Workflow } from '../src/model/argo.js';
 import { ApiServer } from '../src/server/server.js';
 import { PostgresStore } from '../src/store/postgres.js';
 import { closeArchive, openArchive } from '../src/workflow/archive.js';
+import { dropSchemaQuietly, sleep } from './helpers.js';
 
 const PG_URL = process.env.ARGOSY_PG || 'postgres://postgres@127.0.0.1:5432/postgres';
 const SCHEMA = `argosy_archive_logs_${process.pid}_${Date.now().toString(36)}`;
@@ -35,19 +36,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS "${SCHEMA}" CASCADE`);
-  } catch {
-    // unreachable: beforeAll has failed the run
-  } finally {
-    await c.end().catch(() => undefined);
-  }
+  await dropSchemaQuietly(PG_URL, SCHEMA);
   rmSync(root, { recursive: true, force: true });
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function until(what: string, fn: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await fn())) {

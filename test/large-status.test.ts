@@ -5,11 +5,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type EmbeddedRuntime, startEmbedded } from '../src/cli/runtime.js';
 import type { Workflow } from '../src/model/argo.js';
 import { ApiServer } from '../src/server/server.js';
+import { dropSchemaQuietly } from './helpers.js';
 
 const PG_URL = process.env.ARGOSY_PG || 'postgres://postgres@127.0.0.1:5432/postgres';
 const SCHEMA = `argosy_large_${process.pid}_${Date.now().toString(36)}`;
@@ -17,15 +17,7 @@ const root = mkdtempSync(join(tmpdir(), 'argosy-large-'));
 const N = 10_000;
 
 afterAll(async () => {
-  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS "${SCHEMA}" CASCADE`);
-  } catch {
-    // unreachable: the PostgreSQL case has already failed with a clear message
-  } finally {
-    await c.end().catch(() => undefined);
-  }
+  await dropSchemaQuietly(PG_URL, SCHEMA);
   rmSync(root, { recursive: true, force: true });
 });
 

@@ -17,11 +17,11 @@
 // binaries (initdb, pg_ctl, postgres) are not installed.
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, appendFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Workflow } from '../src/model/argo.js';
+import { freePort, sleep, waitForWith } from './helpers.js';
 
 const BIN = join(__dirname, '..', 'bin', 'argosy');
 
@@ -96,29 +96,7 @@ const stopPg = (mode: 'fast' | 'immediate') => {
   pgStarted = false;
 };
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs: number, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n--- server log\n${server?.log().slice(-4000) ?? ''}\n--- steps\n${existsSync(stepsLog) ? readFileSync(stepsLog, 'utf8') : ''}`);
-    }
-    await sleep(everyMs);
-  }
-}
+const waitFor = waitForWith(() => `--- server log\n${server?.log().slice(-4000) ?? ''}\n--- steps\n${existsSync(stepsLog) ? readFileSync(stepsLog, 'utf8') : ''}`);
 
 beforeAll(async () => {
   if (skipReason) return;

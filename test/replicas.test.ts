@@ -9,12 +9,12 @@
 // message when it cannot be reached. Uses a fresh schema per run and drops it afterwards.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Workflow } from '../src/model/argo.js';
+import { freePort, sleep, waitForWith } from './helpers.js';
 
 const BIN = join(__dirname, '..', 'bin', 'argosy');
 const PG_URL = process.env.ARGOSY_PG || 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -50,18 +50,6 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 async function role(base: string): Promise<string | undefined> {
   try {
     const r = await fetch(`${base}/readyz`);
@@ -88,15 +76,7 @@ async function startReplica(name: string): Promise<{ base: string; child: ChildP
   return { base, child };
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${children.map((c) => `--- ${c.name}\n${c.log().slice(-3000)}`).join('\n')}`);
-    await sleep(everyMs);
-  }
-}
+const waitFor = waitForWith(() => children.map((c) => `--- ${c.name}\n${c.log().slice(-3000)}`).join('\n'));
 
 const getWf = async (base: string, name: string): Promise<Workflow | undefined> => {
   const r = await fetch(`${base}/api/v1/workflows/default/${name}`);

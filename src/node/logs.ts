@@ -31,8 +31,8 @@ export function parseLogText(content: string): { lines: LogLine[]; rest: string 
   return { lines, rest: content.slice(start) };
 }
 
-/** Join partial fragments into logical lines (a line ends at a newline). */
-function logical(lines: LogLine[]): LogLine[] {
+/** Join partial (P) fragments of one stream into logical lines (a line ends at a newline); also used for archived logs. */
+export function logicalLines(lines: LogLine[]): LogLine[] {
   const out: LogLine[] = [];
   let open: LogLine | undefined;
   for (const l of lines) {
@@ -117,7 +117,7 @@ export async function readPodLogs(dataDir: string, pod: KObject, opts: ReadLogsO
     }
   }
   const first = parseLogText(content);
-  let lines = logical(first.lines);
+  let lines = logicalLines(first.lines);
   if (opts.tailLines !== undefined) lines = opts.tailLines <= 0 ? [] : lines.slice(-opts.tailLines);
   render(lines);
   if (!opts.follow) return;

@@ -1,6 +1,6 @@
 // Reading the container logs kept in the workflow archive: the node agent's CRI lines
 // (`<time> <stream> <F|P> <text>`), rendered with the same options as a live pod's log.
-import { type LogLine, parseLogText } from '../node/logs.js';
+import { type LogLine, logicalLines, parseLogText } from '../node/logs.js';
 import type { ArchivedLog } from '../workflow/archive.js';
 
 export interface ArchivedLogOptions {
@@ -15,7 +15,7 @@ export function archivedLogLines(log: ArchivedLog, opts: ArchivedLogOptions = {}
   const { lines: raw, rest } = parseLogText(log.content.toString('utf8'));
   // A final line without its newline (the file was cut while being written) still counts.
   if (rest.trim()) raw.push(...parseLogText(rest + '\n').lines);
-  let lines = logicalLines(raw);
+  let lines = splitEmbeddedNewlines(logicalLines(raw));
   if (opts.sinceSeconds !== undefined) {
     const since = new Date((opts.now ?? Date.now()) - opts.sinceSeconds * 1000).toISOString();
     lines = lines.filter((l) => l.time.replace(/(\.\d{3})\d*Z$/, '$1Z') >= since);
@@ -27,24 +27,9 @@ export function archivedLogLines(log: ArchivedLog, opts: ArchivedLogOptions = {}
   });
 }
 
-/** Join partial (P) fragments of one stream into whole lines. */
-function logicalLines(lines: LogLine[]): LogLine[] {
-  const out: LogLine[] = [];
-  let open: LogLine | undefined;
-  for (const l of lines) {
-    if (open && open.stream === l.stream) open.text += l.text;
-    else {
-      if (open) out.push(open);
-      open = { ...l };
-    }
-    if (open.text.endsWith('\n')) {
-      out.push(open);
-      open = undefined;
-    }
-  }
-  if (open) out.push(open);
-  // A logical line may still hold several newlines (a P fragment ending mid-line): split them.
-  return out.flatMap((l) => {
+/** A logical line may still hold several newlines (a P fragment ending mid-line): split them. */
+function splitEmbeddedNewlines(lines: LogLine[]): LogLine[] {
+  return lines.flatMap((l) => {
     const parts = l.text.split('\n');
     if (parts.length <= 2) return [l];
     const last = parts.pop()!;

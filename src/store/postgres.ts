@@ -63,6 +63,24 @@ export interface PostgresOptions {
 
 export const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
+/** The schema name, if it is one the store and the archive can quote into SQL; else a BadRequest. */
+export function checkSchemaName(schema: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new ApiError('BadRequest', `invalid PostgreSQL schema name "${schema}": use lowercase letters, digits and _`);
+  }
+  return schema;
+}
+
+/** `host:port` of a connection string, for messages (never the credentials). */
+export function serverAddress(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname || 'localhost'}:${u.port || '5432'}`;
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, '//');
+  }
+}
+
 type Row = Record<string, unknown>;
 
 interface TxState {
@@ -149,10 +167,7 @@ export class PostgresBackend implements Backend {
 
   constructor(opts: PostgresOptions = {}) {
     const url = opts.connectionString ?? process.env.ARGOSY_PG ?? DEFAULT_PG_URL;
-    this.schema = opts.schema ?? 'argosy';
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(this.schema)) {
-      throw new ApiError('BadRequest', `invalid PostgreSQL schema name "${this.schema}": use lowercase letters, digits and _`);
-    }
+    this.schema = checkSchemaName(opts.schema ?? 'argosy');
     const hash = createHash('sha1').update(this.schema).digest('hex').slice(0, 10);
     this.channel = this.schema.length <= 49 ? `argosy_events_${this.schema}` : `argosy_events_${hash}`;
     this.stmtPrefix = `argosy_${hash}_`;
@@ -163,14 +178,7 @@ export class PostgresBackend implements Backend {
     this.pollIntervalMs = opts.pollIntervalMs ?? 10_000;
     this.retryUnavailableMs = Math.max(0, opts.retryUnavailableMs ?? 60_000);
     this.cfg = { connectionString: url, connectionTimeoutMillis: opts.connectTimeoutMs ?? 5_000, application_name: opts.applicationName ?? 'argosy' };
-    let where: string;
-    try {
-      const u = new URL(url);
-      where = `${u.hostname || 'localhost'}:${u.port || '5432'}`;
-    } catch {
-      where = url.replace(/\/\/[^@/]*@/, '//');
-    }
-    this.where = where;
+    this.where = serverAddress(url);
     this.pool = new pg.Pool({ ...this.cfg, max: opts.poolSize ?? 10 });
     // Idle clients whose server went away emit 'error' on the pool; the next checkout reconnects.
     this.pool.on('error', () => undefined);

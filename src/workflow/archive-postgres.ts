@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Workflow } from '../model/argo.js';
 import { ApiError } from '../model/errors.js';
-import { DEFAULT_PG_URL, type PostgresOptions, isConnectionError } from '../store/postgres.js';
+import { DEFAULT_PG_URL, type PostgresOptions, checkSchemaName, isConnectionError, serverAddress } from '../store/postgres.js';
 import {
   type ArchiveList,
   type ArchiveListOptions,
@@ -37,18 +37,8 @@ export class PostgresWorkflowArchive implements WorkflowArchive {
   private constructor(opts: PostgresArchiveOptions) {
     // The store's connection defaults: env ARGOSY_PG, else the local server; schema `argosy`.
     const url = opts.connectionString ?? process.env.ARGOSY_PG ?? DEFAULT_PG_URL;
-    this.schema = opts.schema ?? 'argosy';
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(this.schema)) {
-      throw new ApiError('BadRequest', `invalid PostgreSQL schema name "${this.schema}": use lowercase letters, digits and _`);
-    }
-    let where: string;
-    try {
-      const u = new URL(url);
-      where = `${u.hostname || 'localhost'}:${u.port || '5432'}`;
-    } catch {
-      where = url.replace(/\/\/[^@/]*@/, '//');
-    }
-    this.where = where;
+    this.schema = checkSchemaName(opts.schema ?? 'argosy');
+    this.where = serverAddress(url);
     this.pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: opts.connectTimeoutMs ?? 5_000, application_name: opts.applicationName ?? 'argosy', max: opts.poolSize ?? 4 });
     // An idle client whose server went away emits 'error' on the pool; the next query reconnects.
     this.pool.on('error', () => undefined);

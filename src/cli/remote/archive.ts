@@ -9,7 +9,7 @@ import { UsageError } from '../errors.js';
 import { table } from '../render.js';
 import { type ConnOptions, enc, runVerb, withConnection } from './connection.js';
 import { printWorkflow } from '../render.js';
-import { parseAge } from './workflows.js';
+import { logQuery, withLogOptions } from './workflows.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const BASE = '/api/v1/archived-workflows';
@@ -81,29 +81,16 @@ export function registerArchiveCommands(program: Command): void {
   );
 
   conn(
-    group
-      .command('logs')
-      .description("print an archived workflow's logs (all pods, or POD), each line prefixed with its pod name")
-      .argument('<uid>', 'workflow UID')
-      .argument('[pod]', 'only this pod')
-      .option('-c, --container <name>', 'container', 'main')
-      .option('--since <duration>', 'only lines newer than this (e.g. 5m)')
-      .option('--tail <n>', 'only the last N lines of each pod')
-      .option('--timestamps', 'prefix lines with their timestamps')
-      .option('--grep <regex>', 'only lines matching this')
-      .option('--no-color', 'no colour (accepted for compatibility)'),
+    withLogOptions(
+      group
+        .command('logs')
+        .description("print an archived workflow's logs (all pods, or POD), each line prefixed with its pod name")
+        .argument('<uid>', 'workflow UID')
+        .argument('[pod]', 'only this pod'),
+    ),
   ).action(async (uid: string, pod: string | undefined, o) =>
     runVerb(o as ConnOptions, async (c) => {
-      const q = new URLSearchParams();
-      if (pod) q.set('podName', pod);
-      q.set('logOptions.container', o.container ?? 'main');
-      if (o.since) q.set('logOptions.sinceSeconds', String(Math.ceil(parseAge(o.since, '--since') / 1000)));
-      if (o.tail !== undefined) {
-        if (!/^-?\d+$/.test(o.tail)) throw new UsageError(`--tail ${o.tail}: must be a number of lines`);
-        if (Number(o.tail) >= 0) q.set('logOptions.tailLines', o.tail);
-      }
-      if (o.timestamps) q.set('logOptions.timestamps', 'true');
-      if (o.grep) q.set('grep', o.grep);
+      const q = logQuery({ pod, container: o.container, since: o.since, tail: o.tail, timestamps: o.timestamps, grep: o.grep });
       await c.stream<{ content: string; podName: string }>(`${BASE}/${enc(uid)}/log?${q}`, (r) => process.stdout.write(`${r.podName}: ${r.content}\n`));
     }),
   );

@@ -82,8 +82,29 @@ export async function followWorkflow(conn: Conn, ns: string, name: string, onUpd
   }
 }
 
-/** Stream a workflow's logs (all pods, or one), printing `pod: line` as argo does. */
-async function streamLogs(conn: Conn, ns: string, name: string, o: { pod?: string; follow?: boolean; container?: string; since?: string; tail?: string; timestamps?: boolean; grep?: string; noPrefix?: boolean }, signal?: AbortSignal): Promise<void> {
+export interface LogVerbOptions {
+  pod?: string;
+  follow?: boolean;
+  container?: string;
+  since?: string;
+  tail?: string;
+  timestamps?: boolean;
+  grep?: string;
+}
+
+/** The options every `logs` verb takes (`logs`, `archive logs`): container, since, tail, timestamps, grep, no-color. */
+export function withLogOptions(c: Command): Command {
+  return c
+    .option('-c, --container <name>', 'container', 'main')
+    .option('--since <duration>', 'only lines newer than this (e.g. 5m)')
+    .option('--tail <n>', 'only the last N lines of each pod')
+    .option('--timestamps', 'prefix lines with their timestamps')
+    .option('--grep <regex>', 'only lines matching this')
+    .option('--no-color', 'no colour (accepted for compatibility)');
+}
+
+/** The query string of a …/log request from a `logs` verb's options (for live and archived workflows). */
+export function logQuery(o: LogVerbOptions): URLSearchParams {
   const q = new URLSearchParams();
   if (o.pod) q.set('podName', o.pod);
   q.set('logOptions.container', o.container ?? 'main');
@@ -95,6 +116,12 @@ async function streamLogs(conn: Conn, ns: string, name: string, o: { pod?: strin
   }
   if (o.timestamps) q.set('logOptions.timestamps', 'true');
   if (o.grep) q.set('grep', o.grep);
+  return q;
+}
+
+/** Stream a workflow's logs (all pods, or one), printing `pod: line` as argo does. */
+async function streamLogs(conn: Conn, ns: string, name: string, o: LogVerbOptions & { noPrefix?: boolean }, signal?: AbortSignal): Promise<void> {
+  const q = logQuery(o);
   await conn.stream<{ content: string; podName: string }>(`${wfPath(ns, name, 'log')}?${q}`, (r) => {
     process.stdout.write(o.noPrefix ? `${r.content}\n` : `${r.podName}: ${r.content}\n`);
   }, signal);
@@ -285,18 +312,14 @@ export function registerWorkflowCommands(program: Command): void {
   );
 
   withConnection(
-    program
-      .command('logs')
-      .description("print a workflow's logs (all pods, or POD), each line prefixed with its pod name")
-      .argument('<name>', 'workflow name (or @latest)')
-      .argument('[pod]', 'only this pod')
-      .option('-f, --follow', 'keep streaming until the workflow finishes')
-      .option('-c, --container <name>', 'container', 'main')
-      .option('--since <duration>', 'only lines newer than this (e.g. 5m)')
-      .option('--tail <n>', 'only the last N lines of each pod')
-      .option('--timestamps', 'prefix lines with their timestamps')
-      .option('--grep <regex>', 'only lines matching this')
-      .option('--no-color', 'no colour (accepted for compatibility)'),
+    withLogOptions(
+      program
+        .command('logs')
+        .description("print a workflow's logs (all pods, or POD), each line prefixed with its pod name")
+        .argument('<name>', 'workflow name (or @latest)')
+        .argument('[pod]', 'only this pod')
+        .option('-f, --follow', 'keep streaming until the workflow finishes'),
+    ),
   ).action(async (name: string, pod: string | undefined, o) =>
     runVerb(o as ConnOptions, async (conn) => {
       await streamLogs(conn, conn.namespace, await resolveName(conn, name), { pod, follow: o.follow, container: o.container, since: o.since, tail: o.tail, timestamps: o.timestamps, grep: o.grep });
