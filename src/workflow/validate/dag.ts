@@ -150,9 +150,13 @@ export function validateDag(sc: SpecContext, tmpl: Template, path: string, base:
     const check = checks.get(name)!;
     const scope = scopes.get(name)!;
     const anc = cycle ? new Set<string>() : ancestors(infos, name);
-    for (const a of anc) {
-      const c = checks.get(a);
-      if (c) addNodeOutputs(sc, scope, `tasks.${a}`, c.resolved, c.loops, true);
+    // Only a task that mentions `tasks` can use an ancestor's outputs: skipping the others keeps a
+    // 900-task lattice (every task a descendant of most others) from filling 400,000 scope entries.
+    if (JSON.stringify(info.task).includes('tasks')) {
+      for (const a of anc) {
+        const c = checks.get(a);
+        if (c) addNodeOutputs(sc, scope, `tasks.${a}`, c.resolved, c.loops, true);
+      }
     }
     const selfOk = Boolean(info.task.hooks || info.task.onExit);
     if (selfOk) addNodeOutputs(sc, scope, `tasks.${name}`, check.resolved, check.loops, true);
