@@ -5,7 +5,7 @@
 import { ExprError } from './errors.js';
 import {
   Duration, GoTime, NS_PER_SEC, formatGoLayout, formatValue, fromGoJSON, goEqual, goRegex, goTypeName, isMap, isNil,
-  nowTime, parseDuration, parseGoLayout, toGoJSON, toInt64, civil, RFC3339, RFC3339_NANO, type GoMap,
+  nowTime, parseDuration, parseGoLayout, toGoJSON, toInt64, civil, RFC3339, RFC3339_NANO, type GoMap, type ValueClass, valueClass,
 } from './gotypes.js';
 import { jsonPathQuery } from './jsonpath.js';
 import { sprigFuncs } from './sprig.js';
@@ -1167,24 +1167,22 @@ function toFloatConv(v: unknown, e: Evaluator, node: Node, fname = 'float'): num
   argErr(e, node, `invalid operation: ${fname}(${goTypeName(v)})`);
 }
 
+/** expr-lang's `type()` names. */
+const EXPR_TYPES: Record<ValueClass, string> = {
+  nil: 'nil',
+  int: 'int',
+  float: 'float',
+  string: 'string',
+  bool: 'bool',
+  func: 'func',
+  array: 'array',
+  duration: 'time.Duration',
+  time: 'time.Time',
+  map: 'map',
+};
+
 function typeOf(v: unknown): string {
-  if (isNil(v)) return 'nil';
-  switch (typeof v) {
-    case 'bigint':
-      return 'int';
-    case 'number':
-      return 'float';
-    case 'string':
-      return 'string';
-    case 'boolean':
-      return 'bool';
-    case 'function':
-      return 'func';
-  }
-  if (Array.isArray(v)) return 'array';
-  if (v instanceof Duration) return 'time.Duration';
-  if (v instanceof GoTime) return 'time.Time';
-  return 'map';
+  return EXPR_TYPES[valueClass(v)];
 }
 
 const DATE_LAYOUTS = [

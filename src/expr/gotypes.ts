@@ -48,14 +48,16 @@ export function isNil(v: unknown): v is null | undefined {
   return v === null || v === undefined;
 }
 
-/** The Go type name of a value (used in error messages). */
-export function goTypeName(v: unknown): string {
-  if (isNil(v)) return '<nil>';
+/** What kind of value this is; each language names the classes its own way (see the tables below). */
+export type ValueClass = 'nil' | 'int' | 'float' | 'string' | 'bool' | 'func' | 'array' | 'duration' | 'time' | 'map';
+
+export function valueClass(v: unknown): ValueClass {
+  if (isNil(v)) return 'nil';
   switch (typeof v) {
     case 'bigint':
       return 'int';
     case 'number':
-      return 'float64';
+      return 'float';
     case 'string':
       return 'string';
     case 'boolean':
@@ -63,10 +65,28 @@ export function goTypeName(v: unknown): string {
     case 'function':
       return 'func';
   }
-  if (Array.isArray(v)) return '[]interface {}';
-  if (v instanceof Duration) return 'time.Duration';
-  if (v instanceof GoTime) return 'time.Time';
-  return 'map[string]interface {}';
+  if (Array.isArray(v)) return 'array';
+  if (v instanceof Duration) return 'duration';
+  if (v instanceof GoTime) return 'time';
+  return 'map';
+}
+
+const GO_TYPE_NAMES: Record<ValueClass, string> = {
+  nil: '<nil>',
+  int: 'int',
+  float: 'float64',
+  string: 'string',
+  bool: 'bool',
+  func: 'func',
+  array: '[]interface {}',
+  duration: 'time.Duration',
+  time: 'time.Time',
+  map: 'map[string]interface {}',
+};
+
+/** The Go type name of a value (used in error messages). */
+export function goTypeName(v: unknown): string {
+  return GO_TYPE_NAMES[valueClass(v)];
 }
 
 // ---------------------------------------------------------------------------

@@ -7,7 +7,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { ExprError } from './errors.js';
 import {
-  Duration, GoTime, formatDuration, formatGoLayout, formatValue, goEqual, goRegex, goTypeName, isMap, isNil, nowTime, parseGoLayout,
+  Duration, GoTime, type ValueClass, formatDuration, formatGoLayout, formatValue, goEqual, goRegex, goTypeName, isMap, isNil, nowTime, parseGoLayout, valueClass,
   toGoJSON, toInt64, NS_PER_SEC, type GoMap,
 } from './gotypes.js';
 
@@ -696,22 +696,20 @@ function parseDurationLoose(s: string): bigint {
   return total;
 }
 
+/** Go's reflect.Kind names, as sprig's kindOf prints them. */
+const GO_KINDS: Record<ValueClass, string> = {
+  nil: 'invalid',
+  int: 'int',
+  float: 'float64',
+  string: 'string',
+  bool: 'bool',
+  func: 'func',
+  array: 'slice',
+  duration: 'int64',
+  time: 'struct',
+  map: 'map',
+};
+
 function goKindOf(v: unknown): string {
-  if (isNil(v)) return 'invalid';
-  switch (typeof v) {
-    case 'bigint':
-      return 'int';
-    case 'number':
-      return 'float64';
-    case 'string':
-      return 'string';
-    case 'boolean':
-      return 'bool';
-    case 'function':
-      return 'func';
-  }
-  if (Array.isArray(v)) return 'slice';
-  if (v instanceof Duration) return 'int64';
-  if (v instanceof GoTime) return 'struct';
-  return 'map';
+  return GO_KINDS[valueClass(v)];
 }

@@ -368,16 +368,11 @@ export function registerWorkflowCommands(program: Command): void {
       .option('-w, --wait', 'wait for the retried workflow to finish')
       .addOption(new Option('-o, --output <format>', 'json|yaml|wide|name')),
   ).action(async (names: string[], o) =>
-    runVerb(o as ConnOptions, async (conn) => {
-      checkOutput(o.output);
-      let worst = EXIT_OK;
-      for (const n of names) {
-        const name = await resolveName(conn, n);
-        const wf = await conn.put<Workflow>(wfPath(conn.namespace, name, 'retry'), { namespace: conn.namespace, name, restartSuccessful: !!o.restartSuccessful, nodeFieldSelector: o.nodeFieldSelector, parameters: o.parameter });
-        if ((await printOrWait(conn, wf, o.wait, o.output)) !== EXIT_OK) worst = EXIT_FAILED;
-      }
-      return worst;
-    }),
+    runVerb(o as ConnOptions, (conn) =>
+      eachNewRun(conn, names, o, (name) =>
+        conn.put<Workflow>(wfPath(conn.namespace, name, 'retry'), { namespace: conn.namespace, name, restartSuccessful: !!o.restartSuccessful, nodeFieldSelector: o.nodeFieldSelector, parameters: o.parameter }),
+      ),
+    ),
   );
 
   withConnection(
@@ -390,16 +385,11 @@ export function registerWorkflowCommands(program: Command): void {
       .option('-w, --wait', 'wait for the new workflow to finish')
       .addOption(new Option('-o, --output <format>', 'json|yaml|wide|name')),
   ).action(async (names: string[], o) =>
-    runVerb(o as ConnOptions, async (conn) => {
-      checkOutput(o.output);
-      let worst = EXIT_OK;
-      for (const n of names) {
-        const name = await resolveName(conn, n);
-        const wf = await conn.put<Workflow>(wfPath(conn.namespace, name, 'resubmit'), { namespace: conn.namespace, name, memoized: !!o.memoized, parameters: o.parameter });
-        if ((await printOrWait(conn, wf, o.wait, o.output)) !== EXIT_OK) worst = EXIT_FAILED;
-      }
-      return worst;
-    }),
+    runVerb(o as ConnOptions, (conn) =>
+      eachNewRun(conn, names, o, (name) =>
+        conn.put<Workflow>(wfPath(conn.namespace, name, 'resubmit'), { namespace: conn.namespace, name, memoized: !!o.memoized, parameters: o.parameter }),
+      ),
+    ),
   );
 
   withConnection(
@@ -518,4 +508,20 @@ async function printOrWait(conn: Parameters<typeof followWorkflow>[0], wf: Workf
   const final = await followWorkflow(conn, conn.namespace, wf.metadata.name!, () => {});
   printWorkflow(final, output);
   return final.status?.phase === 'Succeeded' ? EXIT_OK : EXIT_FAILED;
+}
+
+/** retry/resubmit: for each named workflow, run the action that makes its new run, then print or wait; the worst exit code. */
+async function eachNewRun(
+  conn: Parameters<typeof followWorkflow>[0] & Parameters<typeof resolveName>[0],
+  names: string[],
+  o: { wait?: boolean; output?: string },
+  newRun: (name: string) => Promise<Workflow>,
+): Promise<number> {
+  checkOutput(o.output);
+  let worst = EXIT_OK;
+  for (const n of names) {
+    const wf = await newRun(await resolveName(conn, n));
+    if ((await printOrWait(conn, wf, o.wait, o.output)) !== EXIT_OK) worst = EXIT_FAILED;
+  }
+  return worst;
 }
