@@ -3,8 +3,6 @@ import { Command, CommanderError, Option } from 'commander';
 import { isApiError } from '../model/errors.js';
 import { EXIT_FAILED, EXIT_INVALID, UsageError } from './errors.js';
 import { lintCommand } from './lint.js';
-import { runCommand } from './run.js';
-import { conformanceCommand } from './conformance.js';
 import { registerServerCommands } from './server-commands.js';
 
 export const VERSION = '0.1.0';
@@ -31,6 +29,8 @@ function program(): Command {
     .option('--data-dir <dir>', 'keep pod files, logs and artifacts here instead of a temporary directory')
     .addOption(new Option('--sandbox <mode>', 'process isolation').choices(['auto', 'bwrap', 'none']).default('auto'))
     .action(async (files: string[], o) => {
+      // Imported when used: the engine is only needed by `run` and `conformance`, not by the server verbs.
+      const { runCommand } = await import('./run.js');
       process.exitCode = await runCommand(files, {
         parameter: o.parameter,
         parameterFile: o.parameterFile,
@@ -60,6 +60,7 @@ function program(): Command {
     .option('--only <regex>', 'only examples whose path matches')
     .option('--timeout <seconds>', 'per-workflow deadline (activeDeadlineSeconds injected, as upstream does)', '300')
     .action(async (dir: string, o) => {
+      const { conformanceCommand } = await import('./conformance.js');
       process.exitCode = await conformanceCommand(dir, {
         parallel: Number(o.parallel),
         floor: o.floor !== undefined ? Number(o.floor) : undefined,

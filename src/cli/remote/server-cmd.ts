@@ -2,16 +2,14 @@
 // behind the HTTP API. Ctrl-C / SIGTERM: stop listening, stop the controller, kill pod processes.
 // With `--store postgres://…` several replicas share one database: every replica serves the API and the
 // one holding the `argosy-controller` Lease runs the controllers and the node agent.
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { type LogLevel, jsonLogger } from '../../server/log.js';
-import { ApiServer } from '../../server/server.js';
 import { UsageError } from '../errors.js';
-import { type EmbeddedRuntime, startEmbedded } from '../runtime.js';
+import type { EmbeddedRuntime } from '../runtime.js';
 import type { PostgresOptions } from '../../store/postgres.js';
 
 /** `$ARGOSY_DATA_DIR`, else `~/.argosy`. */
@@ -40,32 +38,6 @@ export function parseStoreFlag(value: string | undefined): { kind: 'sqlite' } | 
   const shown = new URL(url.href);
   if (shown.password) shown.password = '***';
   return { kind: 'postgres', postgres: { connectionString: url.href, schema, applicationName: 'argosy-server' }, shown: shown.href + (schema ? ` (schema ${schema})` : '') };
-}
-
-/** The API server, with /readyz saying whether this replica is the leader or a standby. */
-class ReplicaApiServer extends ApiServer {
-  constructor(
-    opts: ConstructorParameters<typeof ApiServer>[0],
-    private readonly rt: EmbeddedRuntime,
-  ) {
-    super(opts);
-  }
-
-  override async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (req.url === '/readyz' || req.url?.startsWith('/readyz?')) {
-      let ok = true;
-      try {
-        await this.rt.store.currentResourceVersion();
-      } catch {
-        ok = false;
-      }
-      const role = this.rt.isLeader ? 'leader' : 'standby';
-      res.writeHead(ok ? 200 : 503, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Argosy-Role': role, 'X-Argosy-Leader': this.rt.leader, 'X-Argosy-Identity': this.rt.identity });
-      res.end(ok ? `ok: ${role} (identity ${this.rt.identity}, leader ${this.rt.leader || 'none'})` : 'not ready: the store does not answer');
-      return;
-    }
-    return super.handle(req, res);
-  }
 }
 
 export function registerServerCommand(program: Command): void {
@@ -100,6 +72,8 @@ export function registerServerCommand(program: Command): void {
       const leaseFlag: string = o.leaseSeconds ?? process.env.ARGOSY_LEASE_SECONDS ?? '5';
       const leaseSeconds = Number(leaseFlag);
       if (!(leaseSeconds >= 1)) throw new UsageError(`--lease-seconds ${leaseFlag}: must be a number of at least 1`);
+      // Loaded here, not at the top: every other `argosy` verb would pay for the server stack at start-up.
+      const [{ startEmbedded }, { ReplicaApiServer }] = await Promise.all([import('../runtime.js'), import('./replica-server.js')]);
       let rt: EmbeddedRuntime;
       if (store.kind === 'postgres') {
         try {
