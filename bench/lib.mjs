@@ -1,5 +1,5 @@
 // Helpers shared by the benchmarks: statistics, the result table, tool discovery, dist/ loading.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,4 +92,30 @@ export function stopProcess(proc, graceMs = 10_000) {
     });
     proc.kill('SIGTERM');
   });
+}
+
+/**
+ * `node bin/argosy server --port 0 --data-dir DIR …args`: resolves once its "started" log line names the
+ * URL, then keeps up to `keep` of its warn/error lines in `problems` for the report.
+ */
+export async function startArgosyServer(dataDir, args = [], { label = 'argosy server', keep = 20 } = {}) {
+  const proc = spawn(process.execPath, [join(repoDir, 'bin', 'argosy'), 'server', '--port', '0', '--data-dir', dataDir, ...args], { cwd: repoDir, stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  const url = await new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`${label} did not start within 30 s:\n${log}`)), 30_000);
+    proc.stderr.on('data', (d) => {
+      log += d;
+      const m = /"msg":"argosy server started"[^\n]*"url":"([^"]+)"/.exec(log);
+      if (m) {
+        clearTimeout(t);
+        resolve(m[1]);
+      }
+    });
+    proc.once('exit', (code, sig) => reject(new Error(`${label} exited (${code ?? sig}) before starting:\n${log}`)));
+  });
+  const problems = [];
+  proc.stderr.on('data', (d) => {
+    for (const line of String(d).split('\n')) if (/"level":"(warn|error)"/.test(line) && problems.length < keep) problems.push(line.slice(0, 400));
+  });
+  return { proc, url, problems };
 }

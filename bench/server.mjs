@@ -18,7 +18,7 @@ import http from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureBuilt, ensureTool, fmt, machine, median, quantile, repoDir, stopProcess, table } from './lib.mjs';
+import { ensureBuilt, ensureTool, fmt, machine, median, quantile, repoDir, startArgosyServer, stopProcess, table } from './lib.mjs';
 
 ensureBuilt();
 
@@ -52,25 +52,7 @@ function freePort() {
 /** `node bin/argosy server --port 0 --data-dir DIR`; resolves once its "started" log line names the URL. */
 async function startArgosy() {
   const dataDir = join(tmp, 'argosy');
-  const proc = spawn(process.execPath, [join(repoDir, 'bin', 'argosy'), 'server', '--port', '0', '--data-dir', dataDir], { cwd: repoDir, stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  const url = await new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`argosy server did not start within 30 s:\n${log}`)), 30_000);
-    proc.stderr.on('data', (d) => {
-      log += d;
-      const m = /"msg":"argosy server started"[^\n]*"url":"([^"]+)"/.exec(log);
-      if (m) {
-        clearTimeout(t);
-        resolve(m[1]);
-      }
-    });
-    proc.once('exit', (code, sig) => reject(new Error(`argosy server exited (${code ?? sig}) before starting:\n${log}`)));
-  });
-  // Keep draining stderr (and keep the warnings/errors for the report).
-  const problems = [];
-  proc.stderr.on('data', (d) => {
-    for (const line of String(d).split('\n')) if (/"level":"(warn|error)"/.test(line) && problems.length < 20) problems.push(line.slice(0, 400));
-  });
+  const { proc, url, problems } = await startArgosyServer(dataDir);
   return { proc, url, dataDir, problems };
 }
 

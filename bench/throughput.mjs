@@ -10,12 +10,11 @@
 // on a 50-node EKS cluster. It is a published number, NOT measured here, on very different hardware.
 // env: BENCH_TP_N=200 workflows, BENCH_TP_CONC=16 clients, BENCH_TP_TIMEOUT=300 s per set-up,
 //      BENCH_TP_SKIP_PG=1, ARGOSY_PG=postgres://postgres@127.0.0.1:5432/postgres
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureBuilt, fmt, machine, quantile, repoDir, stopProcess, table } from './lib.mjs';
+import { ensureBuilt, fmt, machine, quantile, repoDir, startArgosyServer, stopProcess, table } from './lib.mjs';
 
 ensureBuilt();
 
@@ -69,24 +68,7 @@ function request(base, method, path, body) {
 
 async function startServer(name, extra = []) {
   const dataDir = join(tmp, name);
-  const proc = spawn(process.execPath, [join(repoDir, 'bin', 'argosy'), 'server', '--port', '0', '--data-dir', dataDir, '--identity', name, ...extra], { cwd: repoDir, stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  const problems = [];
-  const url = await new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`argosy server ${name} did not start within 30 s:\n${log}`)), 30_000);
-    proc.stderr.on('data', (d) => {
-      log += d;
-      const m = /"msg":"argosy server started"[^\n]*"url":"([^"]+)"/.exec(log);
-      if (m) {
-        clearTimeout(t);
-        resolve(m[1]);
-      }
-    });
-    proc.once('exit', (code, sig) => reject(new Error(`argosy server ${name} exited (${code ?? sig}) before starting:\n${log}`)));
-  });
-  proc.stderr.on('data', (d) => {
-    for (const line of String(d).split('\n')) if (/"level":"(warn|error)"/.test(line) && problems.length < 10) problems.push(line.slice(0, 300));
-  });
+  const { proc, url, problems } = await startArgosyServer(dataDir, ['--identity', name, ...extra], { label: `argosy server ${name}`, keep: 10 });
   return { name, proc, url, problems };
 }
 

@@ -10,6 +10,7 @@ import { defaultKinds } from '../model/kinds.js';
 import type { KObject } from '../model/object.js';
 import { cm, storeContract } from './contract.suite.js';
 import { PostgresStore } from './postgres.js';
+import { duel, until } from './test-util.js';
 import type { WatchEvent } from './types.js';
 
 export const PG_URL = process.env.ARGOSY_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -395,54 +396,25 @@ describe('PostgresStore.patient() through an outage', () => {
 
 describe('LeaderElector over two PostgresStores', () => {
   it('one leads; when it stops, the other takes over after the lease expires', async () => {
-    const { LeaderElector } = await import('./leader.js');
     const schema = freshSchema();
     const a = await open(schema);
     const b = await open(schema);
-    const log: string[] = [];
-    const leading = new Set<string>();
-    let overlap = false;
-    const make = (store: PostgresStore, identity: string) =>
-      new LeaderElector(store, {
-        name: 'controller',
-        namespace: 'argo',
-        identity,
-        leaseSeconds: 1,
-        renewSeconds: 0.1,
-        releaseOnStop: false,
-        onStartedLeading: () => {
-          leading.add(identity);
-          overlap ||= leading.size > 1;
-          log.push(`+${identity}`);
-        },
-        onStoppedLeading: () => {
-          leading.delete(identity);
-          log.push(`-${identity}`);
-        },
-      });
-    const ea = make(a, 'a');
-    const eb = make(b, 'b');
+    const d = duel(a, b, { releaseOnStop: false });
+    const { a: ea, b: eb, log } = d;
     try {
       ea.start();
       eb.start();
-      const t0 = Date.now();
-      while (!ea.isLeader && !eb.isLeader) {
-        if (Date.now() - t0 > 5000) throw new Error('nobody leads');
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      await until(() => ea.isLeader || eb.isLeader);
       await new Promise((r) => setTimeout(r, 400));
       expect(ea.isLeader !== eb.isLeader).toBe(true);
       const [leader, other] = ea.isLeader ? [ea, eb] : [eb, ea];
       await leader.stop();
       const t1 = Date.now();
-      while (!other.isLeader) {
-        if (Date.now() - t1 > 5000) throw new Error('no takeover');
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      await until(() => other.isLeader);
       expect(Date.now() - t1).toBeGreaterThanOrEqual(800);
       const lease = await a.get(defaultKinds.forApiVersionKind('coordination.k8s.io/v1', 'Lease'), 'argo', 'controller');
       expect((lease.spec as { leaseTransitions: number }).leaseTransitions).toBe(1);
-      expect(overlap).toBe(false);
+      expect(d.overlap()).toBe(false);
       expect(log).toHaveLength(3);
     } finally {
       await ea.stop();
