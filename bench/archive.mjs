@@ -22,7 +22,8 @@ import { join } from 'node:path';
 import { dist, ensureBuilt, fmt, machine, quantile, table } from './lib.mjs';
 
 ensureBuilt();
-const { SqliteWorkflowArchive, PostgresWorkflowArchive } = await import(dist('workflow/archive.js'));
+const { SqliteWorkflowArchive } = await import(dist('workflow/archive.js'));
+const { PostgresWorkflowArchive } = await import(dist('workflow/archive-postgres.js'));
 
 const ROWS = Number(process.env.BENCH_ARCHIVE_ROWS ?? 100_000);
 const Q = Number(process.env.BENCH_ARCHIVE_QUERIES ?? 200);

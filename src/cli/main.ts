@@ -29,6 +29,8 @@ function program(): Command {
     .option('--data-dir <dir>', 'keep pod files, logs and artifacts here instead of a temporary directory')
     .addOption(new Option('--sandbox <mode>', 'process isolation').choices(['auto', 'bwrap', 'none']).default('auto'))
     .action(async (files: string[], o) => {
+      // The pod launchers first: their Node start-up then overlaps loading the engine (see node/launcher).
+      (await import('../node/launcher.js')).prestartLaunchers();
       // Imported when used: the engine is only needed by `run` and `conformance`, not by the server verbs.
       const { runCommand } = await import('./run.js');
       process.exitCode = await runCommand(files, {

@@ -13,7 +13,7 @@ import { NodeAgent } from '../node/index.js';
 import { scratchBase } from '../node/scratch.js';
 import { LeaderElector } from '../store/leader.js';
 import { MemoryStore } from '../store/memory.js';
-import { PostgresStore, type PostgresOptions } from '../store/postgres.js';
+import type { PostgresOptions, PostgresStore } from '../store/postgres.js';
 import { SqliteStore } from '../store/sqlite.js';
 import type { Store } from '../store/types.js';
 import { type Logger, WorkflowController, silentLogger } from '../workflow/controller.js';
@@ -96,7 +96,8 @@ export interface EmbeddedRuntime {
 
 async function openStore(opts: EmbeddedOptions, dataDir: string): Promise<Store> {
   if (opts.store === 'sqlite') return new SqliteStore(join(dataDir, 'argosy.db'));
-  if (opts.store === 'postgres') return PostgresStore.open(opts.postgres ?? {});
+  // Loaded on demand: the PostgreSQL driver costs ~50 ms of start-up that the other stores never need.
+  if (opts.store === 'postgres') return (await import('../store/postgres.js')).PostgresStore.open(opts.postgres ?? {});
   return new MemoryStore();
 }
 
@@ -108,7 +109,7 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
   const logger = opts.logger ?? silentLogger;
   // PostgreSQL outages: the control loops wait for the database to come back (patient()), the API
   // answers at once with ServiceUnavailable; both are logged (see docs/server.md).
-  const pgStore = store instanceof PostgresStore ? store : undefined;
+  const pgStore = opts.store === 'postgres' ? (store as PostgresStore) : undefined;
   if (pgStore) {
     pgStore.onWarning = (m) => logger.warn(`postgres: ${m}`);
     pgStore.onInfo = (m) => logger.info(`postgres: ${m}`);

@@ -1,8 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Kinds } from '../client/types.js';
 import { NodeAgent } from './agent.js';
+import { findBwrap } from './sandbox.js';
 import { type Env, create, get, logs, pod, quiet, setup, until, waitPhase } from './test-util.js';
 
 let env: Env | undefined;
@@ -380,5 +383,48 @@ describe('NodeAgent: hooks and logs', () => {
     expect(await logs(env, done, { sinceSeconds: 60 })).toContain('line1');
     const ts = await logs(env, done, { tailLines: 1, timestamps: true });
     expect(ts).toMatch(/^\S+Z partial$/);
+  });
+});
+
+describe.skipIf(!findBwrap())('NodeAgent: warm sandboxes (bwrap kept from Pod to Pod)', () => {
+  it('runs Pods one after another in one sandbox, each starting clean: no files, processes or environment of the last', async () => {
+    env = await setup();
+    const marker = unique();
+    // The first Pod leaves files at the root and in /tmp, a background process, and a shell variable.
+    const first = `mkdir -p /work && echo left > /work/x && echo left > /tmp/x && (sleep 1000 # ${marker}
+) & FOO=bar; export FOO; echo first`;
+    await create(env, pod('first', { command: ['sh', '-c', first], env: [{ name: 'ONLY_FIRST', value: 'yes' }] }));
+    expect((await waitPhase(env, 'first')).status!.phase).toBe('Succeeded');
+    expect(pgrep(marker)).toEqual([]);
+    const second = `ls /work /tmp/x 2>&1; env | sort | grep -v '^PWD=' | cut -d= -f1 | tr '\\n' ' '; echo; pwd`;
+    await create(env, pod('second', { command: ['sh', '-c', second], workingDir: '/data/in', env: [{ name: 'MINE', value: 'mine' }] }));
+    const done = await waitPhase(env, 'second');
+    expect(done.status!.phase).toBe('Succeeded');
+    const out = (await logs(env, done)).split('\n');
+    expect(out[0]).toMatch(/ls: .*\/work.*No such file/);
+    expect(out[1]).toMatch(/ls: .*\/tmp\/x.*No such file/);
+    expect(out[2].trim().split(' ')).toEqual(['HOME', 'HOSTNAME', 'MINE', 'PATH']);
+    expect(out[3]).toBe('/data/in');
+    // One sandbox served both.
+    expect(readdirSync(join(env.dataDir, 'slots'))).toEqual(['0']);
+  });
+
+  it('passes environment values through exactly, quotes and newlines included', async () => {
+    env = await setup();
+    const value = `it's "quoted" $HOME \`x\` \\ and\ntwo lines`;
+    await create(env, pod('env', { command: ['sh', '-c', 'printf "%s" "$MINE"'], env: [{ name: 'MINE', value }] }));
+    expect(await logs(env, await waitPhase(env, 'env'))).toBe(value);
+  });
+
+  it('does not hold Pods back behind long-running ones: more Pods than slots all run at once', async () => {
+    env = await setup();
+    const n = 2 * Math.max(4, 2 * availableParallelism());
+    for (let i = 0; i < n; i++) await create(env, pod(`long${i}`, { command: ['sleep', '30'] }));
+    const started = Date.now();
+    await until(async () => {
+      const pods = await Promise.all(Array.from({ length: n }, (_, i) => get(env!, `long${i}`)));
+      return pods.every((p) => p.status?.containerStatuses?.[0]?.state.running);
+    }, 10_000, `all ${n} pods running`);
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 });

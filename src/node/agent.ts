@@ -7,10 +7,11 @@ import { isApiError } from '../model/errors.js';
 import { Informer } from '../client/informer.js';
 import { type Client, Kinds } from '../client/types.js';
 import type { ImageMapConfig, ImageMapping } from './images.js';
-import { availableParallelism } from 'node:os';
-import { HelperLauncher, InProcessLauncher, type Launcher, type LauncherEvent, PooledLauncher, locateNodeAsset } from './launcher.js';
+import { InProcessLauncher, type Launcher, type LauncherEvent, helperPool, locateNodeAsset } from './launcher.js';
 import { type Logger, type PodHook, PodRunner } from './pod-runner.js';
 import { findBwrap } from './sandbox.js';
+import { WarmSandboxes } from './warm-pool.js';
+import { availableParallelism } from 'node:os';
 import type { Pod } from './types.js';
 
 export interface NodeAgentOptions {
@@ -23,6 +24,11 @@ export interface NodeAgentOptions {
   logger?: Logger;
   /** Where processes are forked from: a small helper process (default) or the agent's own process. */
   launcher?: 'inprocess' | 'helper';
+  /**
+   * With bwrap: run Pods that have one container and no volumes in sandboxes kept from Pod to Pod
+   * (default true; see warm-pool.ts). They see the node's name as their kernel hostname.
+   */
+  warmSandboxes?: boolean;
 }
 
 const consoleLogger: Logger = {
@@ -45,6 +51,7 @@ export class NodeAgent {
   private gidSeq = 0;
   private shimDirs = new Map<string, Promise<string>>();
   private bwrap?: string;
+  private warm?: WarmSandboxes;
   private binding = new Set<string>();
 
   constructor(private readonly opts: NodeAgentOptions) {
@@ -65,12 +72,14 @@ export class NodeAgent {
       }
     }
     await mkdir(join(this.opts.dataDir, 'pods'), { recursive: true });
-    // One helper per core: forks are serial inside one process, so a burst of Pods starts in parallel.
-    this.launcher =
-      this.opts.launcher === 'inprocess'
-        ? new InProcessLauncher()
-        : new PooledLauncher(Array.from({ length: Math.max(1, Math.min(4, availableParallelism())) }, () => new HelperLauncher()));
+    this.launcher = this.opts.launcher === 'inprocess' ? new InProcessLauncher() : helperPool();
     await this.launcher.start((ev) => this.onLauncherEvent(ev));
+    if (this.bwrap && this.opts.warmSandboxes !== false) {
+      // Enough slots to keep every core busy with short steps; more Pods at once queue briefly, then
+      // get sandboxes of their own.
+      const max = Math.max(4, 2 * availableParallelism());
+      this.warm = new WarmSandboxes({ dataDir: this.opts.dataDir, bwrap: this.bwrap, launcher: this.launcher, hostname: this.nodeName, max });
+    }
     this.informer = new Informer<Pod>(this.opts.client, Kinds.Pod).on({
       add: (pod) => this.onPod(pod),
       update: (_old, pod) => this.onPod(pod),
@@ -83,6 +92,8 @@ export class NodeAgent {
     this.informer?.stop();
     this.informer = undefined;
     for (const r of this.runners.values()) r.detach();
+    this.warm?.stop();
+    this.warm = undefined;
     await this.launcher?.stop();
     this.launcher = undefined;
     this.runners.clear();
@@ -127,6 +138,7 @@ export class NodeAgent {
       nextGid: () => `g${++this.gidSeq}`,
       shimDir: (pattern, mapping) => this.shimDir(pattern, mapping),
       supervisorPath: (this.supervisorPath ??= locateNodeAsset('supervisor.mjs')),
+      warm: this.warm,
     });
     this.runners.set(pod.metadata.uid!, runner);
     void runner.start();

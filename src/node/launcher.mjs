@@ -7,10 +7,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LogWriter, exitCodeOf, onJsonLines, writeExitRecord } from './runtime.mjs';
+import { WarmSlot } from './warm-slot.mjs';
 
 /**
  * Commands:
- *  {t:'start', gid, mode:'direct'|'supervisor', argv, env, cwd?, name?, logDir, exitDir, marker?, clearExit?}
+ *  {t:'start', gid, mode:'direct'|'supervisor', argv, env, cwd?, name?, logDir, exitDir, marker?, clearExit?, warm?}
+ *       warm: {slot, rootfs, args, skeleton} (the first time; later {slot}) runs the container in that warm sandbox (see warm-slot.mjs)
+ *  {t:'recycle', slot}                                  (reset a warm sandbox's root filesystem for its next Pod)
  *  {t:'exec', gid, name, argv, env, cwd, marker?}       (supervisor mode: start a container)
  *  {t:'signal', gid, name?, sig}                        (graceful: the container(s), never the sandbox itself)
  *  {t:'kill', gid}                                      (SIGKILL the whole sandbox)
@@ -20,9 +23,37 @@ import { LogWriter, exitCodeOf, onJsonLines, writeExitRecord } from './runtime.m
  */
 export function createLauncherCore(emit) {
   const groups = new Map();
+  const slots = new Map(); // warm sandboxes by slot number
   let shuttingDown = false;
 
+  function startWarm(msg) {
+    let slot = slots.get(msg.warm.slot);
+    if (!slot) {
+      // The agent sends a slot's full spec with its first start only.
+      if (!msg.warm.args) {
+        emit({ t: 'error', gid: msg.gid, message: `warm sandbox ${msg.warm.slot} is unknown here` });
+        emit({ t: 'groupExited', gid: msg.gid });
+        return;
+      }
+      const onEvent = (ev) => {
+        if (ev.t === 'groupExited') groups.delete(ev.gid);
+        emit(ev);
+      };
+      slot = new WarmSlot(msg.warm, onEvent, () => {});
+      slots.set(msg.warm.slot, slot);
+    }
+    groups.set(msg.gid, { gid: msg.gid, mode: 'warm', slot });
+    try {
+      slot.start(msg);
+    } catch (err) {
+      groups.delete(msg.gid);
+      emit({ t: 'error', gid: msg.gid, message: String(err?.message ?? err) });
+      emit({ t: 'groupExited', gid: msg.gid });
+    }
+  }
+
   function start(msg) {
+    if (msg.warm) return startWarm(msg);
     const { gid, mode, argv, env, cwd, name, logDir, exitDir } = msg;
     const g = { gid, mode, child: undefined, closed: false, exited: false };
     groups.set(gid, g);
@@ -132,8 +163,9 @@ export function createLauncherCore(emit) {
 
   function signal(msg) {
     const g = groups.get(msg.gid);
-    if (!g?.child) return;
+    if (!g?.child && g?.mode !== 'warm') return;
     const sig = msg.sig ?? 'SIGTERM';
+    if (g.mode === 'warm') return g.slot.signal(sig);
     if (g.mode === 'supervisor') {
       if (sig === 'SIGKILL' && !msg.name) return kill(msg);
       g.child.stdin.write(JSON.stringify(msg.name ? { t: 'signal', name: msg.name, sig } : { t: 'signalAll', sig }) + '\n');
@@ -155,6 +187,7 @@ export function createLauncherCore(emit) {
 
   function kill(msg) {
     const g = groups.get(msg.gid);
+    if (g?.mode === 'warm') return g.slot.signal('SIGKILL');
     if (!g?.child) return;
     try {
       process.kill(-g.child.pid, 'SIGKILL');
@@ -179,6 +212,19 @@ export function createLauncherCore(emit) {
         return signal(msg);
       case 'kill':
         return kill(msg);
+      case 'recycle': {
+        const slot = slots.get(msg.slot);
+        if (slot?.alive && !slot.run) {
+          try {
+            slot.reset();
+          } catch (err) {
+            // A root that cannot be reset is not reused: the next Pod gets a fresh sandbox there.
+            emit({ t: 'error', gid: `slot${msg.slot}`, message: `warm sandbox ${msg.slot}: ${err?.message ?? err}` });
+            slot.kill(false);
+          }
+        }
+        return;
+      }
       case 'endSupervisor': {
         const g = groups.get(msg.gid);
         if (g?.child?.stdin) g.child.stdin.end();
@@ -186,6 +232,7 @@ export function createLauncherCore(emit) {
       }
       case 'shutdown':
         shuttingDown = true;
+        for (const slot of slots.values()) slot.kill();
         for (const g of groups.values()) kill({ gid: g.gid });
         if (!groups.size) emit({ t: 'shutdownDone' });
         else {
@@ -200,17 +247,31 @@ export function createLauncherCore(emit) {
     }
   }
 
-  return { handle, killAll: () => { shuttingDown = true; for (const g of groups.values()) kill({ gid: g.gid }); } };
+  /** Kill every sandbox, recording nothing; returns how many there were. */
+  function killAll() {
+    shuttingDown = true;
+    for (const slot of slots.values()) slot.kill();
+    for (const g of groups.values()) kill({ gid: g.gid });
+    return groups.size;
+  }
+
+  return { handle, killAll };
 }
 
 // Run as a helper process: JSON lines on stdin, events on stdout; die with the agent (stdin closes).
 // (A flag, not a path comparison: the script may be reached through a symlink.)
 if (process.argv.includes('--serve-argosy-launcher')) {
   const core = createLauncherCore((ev) => process.stdout.write(JSON.stringify(ev) + '\n'));
+  // The agent is gone (e.g. a CLI that stopped on bad input before using its prestarted helpers).
+  process.stdout.on('error', () => {
+    core.killAll();
+    process.exit(0);
+  });
   onJsonLines(process.stdin, (msg) => core.handle(msg));
   process.stdin.on('end', () => {
-    core.killAll();
-    setTimeout(() => process.exit(0), 20);
+    // With sandboxes still alive, give the kills a moment to land before the helper goes.
+    if (core.killAll()) setTimeout(() => process.exit(0), 20);
+    else process.exit(0);
   });
   process.on('SIGTERM', () => {
     core.killAll();

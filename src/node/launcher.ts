@@ -3,10 +3,22 @@
 // 'inprocess' loads the same module into the agent.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import type { RootfsSkeleton } from './sandbox.js';
 import { fileURLToPath } from 'node:url';
 
+/** A warm sandbox kept from Pod to Pod (warm-slot.mjs): its number, root and bwrap command line. */
+export interface WarmSlotSpec {
+  slot: number;
+  rootfs: string;
+  /** bwrap and its options, without the command. */
+  args: string[];
+  skeleton: RootfsSkeleton;
+}
+
 export type LauncherCommand =
-  | { t: 'start'; gid: string; mode: 'direct' | 'supervisor'; argv: string[]; env: Record<string, string>; cwd?: string; name?: string; logDir: string; exitDir: string; marker?: string; clearExit?: boolean }
+  | { t: 'start'; gid: string; mode: 'direct' | 'supervisor'; argv: string[]; env: Record<string, string>; cwd?: string; name?: string; logDir: string; exitDir: string; marker?: string; clearExit?: boolean; warm?: WarmSlotSpec | { slot: number } }
+  | { t: 'recycle'; slot: number }
   | { t: 'exec'; gid: string; name: string; argv: string[]; env: Record<string, string>; cwd?: string; marker?: string }
   | { t: 'signal'; gid: string; name?: string; sig: NodeJS.Signals }
   | { t: 'kill'; gid: string }
@@ -70,15 +82,22 @@ export class InProcessLauncher implements Launcher {
 
 export class HelperLauncher implements Launcher {
   private child?: ChildProcess;
+  private ready?: Promise<void>;
+  private onEvent: (ev: LauncherEvent) => void = () => {};
   private shutdownWaiter?: () => void;
 
-  async start(onEvent: (ev: LauncherEvent) => void): Promise<void> {
+  /**
+   * Start the helper process without waiting for it. Until start() is called it does not keep this
+   * process alive (a CLI that fails on bad input still exits at once; the helper ends with its stdin).
+   */
+  spawnEarly(): this {
+    if (this.child) return this;
     const script = locateNodeAsset('launcher.mjs');
     // A small heap keeps the helper's forks cheap; it only shuffles bytes.
     const child = spawn(process.execPath, ['--max-old-space-size=64', script, '--serve-argosy-launcher'], { stdio: ['pipe', 'pipe', 'inherit'] });
     this.child = child;
     child.stdin!.on('error', () => {});
-    await new Promise<void>((resolve, reject) => {
+    this.ready = new Promise<void>((resolve, reject) => {
       let buf = '';
       let ready = false;
       child.once('error', reject);
@@ -99,19 +118,46 @@ export class HelperLauncher implements Launcher {
             ready = true;
             resolve();
           } else if (ev.t === 'shutdownDone') this.shutdownWaiter?.();
-          else onEvent(ev as LauncherEvent);
+          else this.onEvent(ev as LauncherEvent);
         }
       });
     });
+    this.ready.catch(() => {}); // reported by start()
+    child.unref();
+    (child.stdin as unknown as { unref?(): void }).unref?.();
+    (child.stdout as unknown as { unref?(): void }).unref?.();
+    return this;
   }
 
+  async start(onEvent: (ev: LauncherEvent) => void): Promise<void> {
+    this.onEvent = onEvent;
+    this.spawnEarly();
+    const child = this.child!;
+    child.ref();
+    (child.stdin as unknown as { ref?(): void }).ref?.();
+    (child.stdout as unknown as { ref?(): void }).ref?.();
+    await this.ready;
+  }
+
+  private out = '';
+
   send(cmd: LauncherCommand): void {
-    this.child?.stdin?.write(JSON.stringify(cmd) + '\n');
+    if (!this.child?.stdin) return;
+    // Commands sent in one turn go out in one write: a pipe write costs more than the JSON it carries.
+    if (!this.out) queueMicrotask(() => this.flush());
+    this.out += JSON.stringify(cmd) + '\n';
+  }
+
+  private flush(): void {
+    const text = this.out;
+    this.out = '';
+    if (text) this.child?.stdin?.write(text);
   }
 
   async stop(): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null) return;
+    this.flush();
     const done = new Promise<void>((r) => (this.shutdownWaiter = r));
     child.stdin!.write(JSON.stringify({ t: 'shutdown' }) + '\n');
     let timer: NodeJS.Timeout | undefined;
@@ -146,10 +192,12 @@ export class PooledLauncher implements Launcher {
   }
 
   send(cmd: LauncherCommand): void {
+    // A warm sandbox lives in one member: every start in it and its recycling go there.
+    if (cmd.t === 'recycle') return this.members[cmd.slot % this.members.length].send(cmd);
     let member = this.owner.get(cmd.gid);
     if (!member) {
       if (cmd.t !== 'start') return; // the group is gone already
-      member = this.members[this.next++ % this.members.length];
+      member = cmd.warm ? this.members[cmd.warm.slot % this.members.length] : this.members[this.next++ % this.members.length];
       this.owner.set(cmd.gid, member);
     }
     member.send(cmd);
@@ -159,4 +207,24 @@ export class PooledLauncher implements Launcher {
     await Promise.all(this.members.map((m) => m.stop()));
     this.owner.clear();
   }
+}
+
+let early: HelperLauncher[] = [];
+
+/** One helper per core (at most 4): forks are serial inside one process, so a burst of Pods starts in parallel. */
+const helperCount = () => Math.max(1, Math.min(4, availableParallelism()));
+
+/**
+ * Start the launcher helpers now, before the caller has loaded the rest of its code: a verb that will
+ * run Pods (`argosy run`) calls this first so that the helpers' Node start-up (~50 ms) overlaps its own.
+ */
+export function prestartLaunchers(): void {
+  if (!early.length) early = Array.from({ length: helperCount() }, () => new HelperLauncher().spawnEarly());
+}
+
+/** The node agent's default launcher: the prestarted helpers when there are some, else new ones. */
+export function helperPool(): PooledLauncher {
+  const members = early.length ? early : Array.from({ length: helperCount() }, () => new HelperLauncher());
+  early = [];
+  return new PooledLauncher(members);
 }

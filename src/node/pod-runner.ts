@@ -2,17 +2,18 @@
 // and write its status as the kubelet would.
 import { mkdirSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { isApiError } from '../model/errors.js';
 import { type KObject, rfc3339 } from '../model/object.js';
 import type { Client } from '../client/types.js';
 import { ConfigError, type RefSource, containerEnv, expand } from './env.js';
 import { type ImageMapConfig, type ImageMapping, resolveImage, unmappedImageMessage } from './images.js';
-import type { Launcher, LauncherEvent } from './launcher.js';
+import type { Launcher, LauncherEvent, WarmSlotSpec } from './launcher.js';
 import { readStdout } from './logs.js';
 import { bwrapArgs, prepareRootfsSync } from './sandbox.js';
 import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from './types.js';
 import { type Bind, type PreparedVolume, containerBinds, hostPathFor, podDirOf, prepareVolumes } from './volumes.js';
+import type { WarmSandboxes } from './warm-pool.js';
 
 export interface Logger {
   info(msg: string, fields?: object): void;
@@ -55,6 +56,8 @@ export interface RunnerEnv {
   /** Host directory holding an image mapping's shims. */
   shimDir(pattern: string, mapping: ImageMapping): Promise<string>;
   supervisorPath: string;
+  /** Warm sandboxes to run simple Pods in (with bwrap), when enabled. */
+  warm?: WarmSandboxes;
 }
 
 export const POD_IP = '127.0.0.1';
@@ -65,6 +68,8 @@ const WORKFLOW_LABEL = 'workflows.argoproj.io/workflow';
 const RESTART_MARKER = 'argosy: the node agent restarted; the pod runs again from the start';
 const DEADLINE_MESSAGE = 'Pod was active on the node longer than the specified deadline';
 const MAX_GRACE_SECONDS = 30;
+/** Environment names a shell can export (a warm sandbox passes the environment through one). */
+const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 type Kind = 'init' | 'sidecar' | 'regular';
 
@@ -90,7 +95,9 @@ const isTerminal = (phase?: string) => phase === 'Succeeded' || phase === 'Faile
 export class PodRunner {
   pod: Pod;
   readonly podDir: string;
-  readonly rootfs: string;
+  /** The Pod's root: `<podDir>/rootfs`, or its warm sandbox's while it runs in one. */
+  rootfs: string;
+  private slot?: WarmSlotSpec;
   private runs: Run[] = [];
   private byName = new Map<string, Run>();
   private volumes = new Map<string, PreparedVolume>();
@@ -114,6 +121,7 @@ export class PodRunner {
   private configRetry = 0;
   private prepared = false;
   private skeletonPending = false;
+  private rootfsReady = false;
   private startMs = Date.now();
   private deadlineTimer?: NodeJS.Timeout;
   private detached = false;
@@ -179,8 +187,8 @@ export class PodRunner {
       // a retry: the rootfs is as the first pass left it
     } else if (existed) prepareRootfsSync(this.rootfs);
     else {
-      // A fresh pod: the first sandbox builds the rootfs skeleton itself (see rootfsSkeletonArgs).
-      mkdirSync(this.rootfs);
+      // A fresh pod: the first sandbox builds the rootfs skeleton itself (see rootfsSkeletonArgs), or
+      // the pod runs in a warm sandbox and needs no rootfs of its own (made below when it does).
       this.skeletonPending = true;
     }
     this.prepared = true;
@@ -211,6 +219,10 @@ export class PodRunner {
     this.allBinds = [];
     const seen = new Set<string>();
     for (const r of this.runs) for (const b of r.binds) if (!seen.has(b.target)) (seen.add(b.target), this.allBinds.push(b));
+    if (this.skeletonPending && !this.slot && !this.rootfsReady && !(await this.useWarmSlot())) {
+      mkdirSync(this.rootfs);
+      this.rootfsReady = true;
+    }
     for (const b of this.allBinds) if (!b.file) mkdirIfMissing(b.source);
     for (const r of this.runs) mkdirIfMissing(this.hostPath(r.spec.name, r.cwd));
 
@@ -228,7 +240,7 @@ export class PodRunner {
         return;
       }
     }
-    if (this.deleted || this.finished || this.detached) return;
+    if (this.deleted || this.finished || this.detached) return this.releaseSlot();
 
     this.started = true;
     this.armDeadline();
@@ -236,6 +248,35 @@ export class PodRunner {
     if (this.mode === 'supervisor') this.startSupervisor();
     this.advance();
     // No write here: the 'started' event (or the exit) writes the first status, one write fewer per pod.
+  }
+
+  /**
+   * A Pod with one container and nothing to mount runs in a warm sandbox (warm-pool.ts), when one is
+   * free or comes free soon: no sandbox of its own to start. True when it got one.
+   */
+  private async useWarmSlot(): Promise<boolean> {
+    const warm = this.env.warm;
+    if (!warm || this.runs.length !== 1 || this.allBinds.length) return false;
+    if (!Object.keys(this.runs[0].env).every((k) => SHELL_NAME.test(k))) return false;
+    const got = warm.acquire();
+    const slot = got instanceof Promise ? await got : got;
+    if (!slot) return false;
+    if (this.deleted || this.finished || this.detached) {
+      warm.release(slot);
+      return false;
+    }
+    warm.claim(slot, this.podDir);
+    this.slot = slot;
+    this.rootfs = slot.rootfs;
+    return true;
+  }
+
+  /** Done with the warm sandbox (containers exited, outputs read): the next Pod may have it. */
+  private releaseSlot(): void {
+    const slot = this.slot;
+    if (!slot) return;
+    this.slot = undefined;
+    this.env.warm?.release(slot);
   }
 
   private newRun(c: Container, kind: Kind): Run {
@@ -284,7 +325,8 @@ export class PodRunner {
       let inside = this.shimDirs.get(pattern);
       if (!inside) {
         const host = await this.env.shimDir(pattern, mapping);
-        inside = this.env.bwrap ? `/.argosy/images/${this.shimDirs.size}` : host;
+        // Named as under <dataDir>/images, which a warm sandbox binds whole at /.argosy/images.
+        inside = this.env.bwrap ? `/.argosy/images/${basename(host)}` : host;
         if (this.env.bwrap) this.extraRo.push({ source: host, target: inside });
         this.shimDirs.set(pattern, inside);
       }
@@ -371,8 +413,12 @@ export class PodRunner {
     this.env.register(gid, this);
     const logDir = join(this.podDir, 'logs');
     const exitDir = join(this.podDir, 'exits');
-    const argv = this.env.bwrap ? [...this.sandboxArgs(), '--chdir', r.cwd, '--', ...r.argv] : r.argv;
     const clearExit = r.status.restartCount > 0;
+    if (this.slot) {
+      this.env.launcher.send({ t: 'start', gid, mode: 'direct', name: r.spec.name, argv: r.argv, env: r.env, cwd: r.cwd, logDir, exitDir, marker, clearExit, warm: this.env.warm!.startSpec(this.slot) });
+      return;
+    }
+    const argv = this.env.bwrap ? [...this.sandboxArgs(), '--chdir', r.cwd, '--', ...r.argv] : r.argv;
     this.env.launcher.send({ t: 'start', gid, mode: 'direct', name: r.spec.name, argv, env: r.env, cwd: this.env.bwrap ? undefined : r.cwd, logDir, exitDir, marker, clearExit });
   }
 
@@ -542,6 +588,7 @@ export class PodRunner {
       return;
     }
     this.finished = true;
+    this.releaseSlot();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     if (this.mode === 'supervisor' && this.podGid) this.env.launcher.send({ t: 'endSupervisor', gid: this.podGid });
@@ -584,6 +631,7 @@ export class PodRunner {
     this.finalPhase = 'Failed';
     if (this.runs.some((r) => r.running)) return this.stopAll('completed', 0);
     this.finished = true;
+    this.releaseSlot();
     for (const t of this.timers) clearTimeout(t);
     this.markDirty();
   }
@@ -616,6 +664,7 @@ export class PodRunner {
       for (const t of this.timers) clearTimeout(t);
       this.timers.clear();
       this.finished = true;
+    this.releaseSlot();
       if (gone) void rm(this.podDir, { recursive: true, force: true }).catch(() => {});
       else this.markDirty();
       return;
@@ -661,6 +710,7 @@ export class PodRunner {
     }
     this.started = true;
     this.finished = true;
+    this.releaseSlot();
     this.phase = failedInit ? 'Failed' : deciding.every((r) => records.get(r.spec.name)?.exitCode === 0) ? 'Succeeded' : 'Failed';
     this.env.logger.info(`pod ${this.name}: reporting exits recorded before the agent restarted`);
     this.markDirty();

@@ -50,6 +50,25 @@ export function rootfsSkeletonArgs(): string[] {
   return (skeleton = args);
 }
 
+export interface RootfsSkeleton {
+  /** Directories, parents first. */
+  dirs: string[];
+  /** Those with mode 1777. */
+  sticky: string[];
+  /** [name, target] symlinks at the top (bin → usr/bin…), as on the host. */
+  links: [string, string][];
+}
+
+/** The skeleton as data, for a warm sandbox that puts it back between Pods (warm-slot.mjs). */
+export function rootfsSkeleton(): RootfsSkeleton {
+  const links: [string, string][] = [];
+  for (const [name, target] of ROOT_LINKS) {
+    const hostTarget = hostLink(name);
+    if (hostTarget !== undefined) links.push([name, hostTarget || target]);
+  }
+  return { dirs: [...ROOT_DIRS], sticky: [...STICKY], links };
+}
+
 /** prepareRootfs without thread-pool round trips: a handful of mkdir/symlink calls per Pod. */
 export function prepareRootfsSync(rootfs: string): void {
   for (const d of ['', ...ROOT_DIRS]) {

@@ -13,7 +13,7 @@ import { LABEL_WORKFLOW, type Workflow } from '../model/argo.js';
 import { ApiError, isApiError } from '../model/errors.js';
 import { type KObject, clone } from '../model/object.js';
 import { type ArchivedLog, COMPLETED, LABEL_ARCHIVING_STATUS, MAX_ARCHIVED_LOG_BYTES, type WorkflowArchive, capLog } from './archive-common.js';
-import { type PostgresArchiveOptions, PostgresWorkflowArchive } from './archive-postgres.js';
+import type { PostgresArchiveOptions } from './archive-postgres.js';
 import { SqliteWorkflowArchive } from './archive-sqlite.js';
 import { type Logger, silentLogger } from './controller.js';
 
@@ -28,7 +28,7 @@ export {
   capLog,
 } from './archive-common.js';
 export { SqliteWorkflowArchive } from './archive-sqlite.js';
-export { type PostgresArchiveOptions, PostgresWorkflowArchive } from './archive-postgres.js';
+export type { PostgresArchiveOptions } from './archive-postgres.js';
 
 interface Opened {
   backend: 'sqlite' | 'postgres';
@@ -54,7 +54,8 @@ export function openArchive(dataDir: string, opts: OpenArchiveOptions = {}): Pro
   // Asked for PostgreSQL where a SQLite archive was opened (lazily, by the API): PostgreSQL wins.
   if (cur) void cur.archive.then((a) => a.close()).catch(() => undefined);
   const archive: Promise<WorkflowArchive> = opts.postgres
-    ? PostgresWorkflowArchive.open(opts.postgres)
+    ? // Loaded on demand: the PostgreSQL driver costs ~50 ms of start-up that `argosy run` never needs.
+      import('./archive-postgres.js').then((m) => m.PostgresWorkflowArchive.open(opts.postgres!))
     : Promise.resolve().then(() => new SqliteWorkflowArchive(join(key, 'archive.db')));
   const entry: Opened = { backend: want ?? 'sqlite', archive };
   opened.set(key, entry);

@@ -1,0 +1,137 @@
+// The agent's side of warm sandboxes (warm-slot.mjs): which slots exist, which are free, and who waits.
+// A slot is handed to one Pod at a time; when the Pod is done its root is reset (in the launcher,
+// ahead of any later start in that slot, since both go down the same pipe) and the next Pod gets it.
+import { existsSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Launcher, WarmSlotSpec } from './launcher.js';
+import { bwrapArgs, rootfsSkeleton } from './sandbox.js';
+
+/**
+ * How long Pods wait for a slot when all are taken and none has come free: then they get sandboxes of
+ * their own. Slots held by long-running Pods must not hold back the rest; slots that turn over (short
+ * steps) serve a queue much faster than new sandboxes would.
+ */
+const STALL_MS = 50;
+/** A timer this late says the event loop was busy. */
+const LATE_MS = 10;
+/** How long a busy event loop may postpone the decision. */
+const MAX_DEFER_MS = 1000;
+
+export interface WarmPoolOptions {
+  dataDir: string;
+  bwrap: string;
+  launcher: Launcher;
+  /** The hostname inside every warm sandbox (a Pod's own name is in $HOSTNAME). */
+  hostname: string;
+  /** At most this many slots. */
+  max: number;
+}
+
+export class WarmSandboxes {
+  private free: WarmSlotSpec[] = [];
+  private announced = new Set<number>();
+  private count = 0;
+  private waiting: ((slot: WarmSlotSpec | undefined) => void)[] = [];
+  private lastRelease = 0;
+  private stallTimer?: NodeJS.Timeout;
+  private readonly root: string;
+
+  constructor(private readonly opts: WarmPoolOptions) {
+    this.root = join(opts.dataDir, 'slots');
+    // Slots of an earlier agent are nobody's now; a Pod that was running in one gets its files back,
+    // as a Pod re-run after an agent restart keeps its root filesystem.
+    for (const slot of existsSync(this.root) ? readdirSync(this.root) : []) {
+      try {
+        const podDir = readlinkSync(join(this.root, slot, 'owner'));
+        if (existsSync(podDir) && !existsSync(join(podDir, 'rootfs'))) renameSync(join(this.root, slot, 'rootfs'), join(podDir, 'rootfs'));
+      } catch {
+        // no owner: nothing to give back
+      }
+    }
+    rmSync(this.root, { recursive: true, force: true });
+    mkdirSync(join(opts.dataDir, 'images'), { recursive: true });
+  }
+
+  /** A free slot, a new one, or (all taken) one that comes free soon; undefined: use a sandbox of your own. */
+  acquire(): WarmSlotSpec | Promise<WarmSlotSpec | undefined> {
+    const slot = this.free.pop();
+    if (slot) return slot;
+    if (this.count < this.opts.max) return this.create();
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      this.watchStall();
+    });
+  }
+
+  /** The slot now holds this Pod's files (recorded for a restarted agent; see the constructor). */
+  claim(slot: WarmSlotSpec, podDir: string): void {
+    const owner = join(this.root, String(slot.slot), 'owner');
+    try {
+      unlinkSync(owner);
+    } catch {}
+    symlinkSync(podDir, owner);
+  }
+
+  /** The Pod is done with the slot (its containers have exited and its outputs were read). */
+  release(slot: WarmSlotSpec): void {
+    try {
+      unlinkSync(join(this.root, String(slot.slot), 'owner'));
+    } catch {}
+    this.opts.launcher.send({ t: 'recycle', slot: slot.slot });
+    this.lastRelease = Date.now();
+    const next = this.waiting.shift();
+    if (next) next(slot);
+    else this.free.push(slot);
+  }
+
+  /** What a start in the slot carries: the whole spec the first time, after that its number only. */
+  startSpec(slot: WarmSlotSpec): WarmSlotSpec | { slot: number } {
+    if (this.announced.has(slot.slot)) return { slot: slot.slot };
+    this.announced.add(slot.slot);
+    return slot;
+  }
+
+  stop(): void {
+    clearTimeout(this.stallTimer);
+    for (const w of this.waiting.splice(0)) w(undefined);
+  }
+
+  private create(): WarmSlotSpec {
+    const slot = this.count++;
+    const rootfs = join(this.root, String(slot), 'rootfs');
+    mkdirSync(rootfs, { recursive: true });
+    const args = bwrapArgs({
+      bwrap: this.opts.bwrap,
+      rootfs,
+      hostname: this.opts.hostname,
+      binds: [],
+      extraRo: [{ source: join(this.opts.dataDir, 'images'), target: '/.argosy/images' }],
+      extraRw: [],
+    });
+    return { slot, rootfs, args, skeleton: rootfsSkeleton() };
+  }
+
+  /**
+   * When no slot has come free for STALL_MS, the waiting Pods get sandboxes of their own. A timer that
+   * fires late means the event loop was busy (a burst of Pods being prepared, say), and releases may be
+   * waiting behind it: then look again shortly, for up to MAX_DEFER_MS, before deciding.
+   */
+  private watchStall(): void {
+    if (this.stallTimer) return;
+    const since = Date.now();
+    const arm = (ms: number) => {
+      const due = Date.now() + ms;
+      this.stallTimer = setTimeout(() => check(due), ms);
+    };
+    const check = (due: number) => {
+      this.stallTimer = undefined;
+      if (!this.waiting.length) return;
+      const now = Date.now();
+      if (now - due > LATE_MS && now - since < MAX_DEFER_MS) return arm(LATE_MS);
+      const quiet = now - this.lastRelease;
+      if (quiet < STALL_MS) return arm(STALL_MS - quiet);
+      for (const w of this.waiting.splice(0)) w(undefined);
+    };
+    arm(STALL_MS);
+  }
+}
