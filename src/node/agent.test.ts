@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Kinds } from '../client/types.js';
 import { NodeAgent } from './agent.js';
+import type { PodContext } from './pod-runner.js';
 import { findBwrap } from './sandbox.js';
 import { type Env, create, get, logs, pod, quiet, setup, until, waitPhase } from './test-util.js';
 
@@ -407,6 +408,26 @@ describe.skipIf(!findBwrap())('NodeAgent: warm sandboxes (bwrap kept from Pod to
     expect(out[3]).toBe('/data/in');
     // One sandbox served both.
     expect(readdirSync(join(env.dataDir, 'slots'))).toEqual(['0']);
+  });
+
+  it("gives a Pod waiting for a slot the files its hooks wrote, not a reset of the last Pod's", async () => {
+    // Each Pod's beforeStart hook writes its own name where its container reads it; with more Pods than
+    // slots, most run in a slot another Pod has just left.
+    const hook = {
+      async beforeStart(ctx: PodContext) {
+        const file = ctx.hostPath('main', '/in/name.txt');
+        mkdirSync(dirname(file), { recursive: true });
+        writeFileSync(file, ctx.pod.metadata.name!);
+      },
+    };
+    env = await setup({ hooks: [hook] });
+    const n = 3 * Math.max(4, 2 * availableParallelism());
+    await Promise.all(Array.from({ length: n }, (_, i) => create(env!, pod(`p${i}`, { command: ['cat', '/in/name.txt'] }))));
+    for (let i = 0; i < n; i++) {
+      const done = await waitPhase(env, `p${i}`);
+      expect(`${done.status!.phase} ${await logs(env, done)}`).toBe(`Succeeded p${i}`);
+    }
+    expect(readdirSync(join(env.dataDir, 'slots')).length).toBeLessThan(n);
   });
 
   it('passes environment values through exactly, quotes and newlines included', async () => {

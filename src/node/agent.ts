@@ -78,7 +78,7 @@ export class NodeAgent {
       // Enough slots to keep every core busy with short steps; more Pods at once queue briefly, then
       // get sandboxes of their own.
       const max = Math.max(4, 2 * availableParallelism());
-      this.warm = new WarmSandboxes({ dataDir: this.opts.dataDir, bwrap: this.bwrap, launcher: this.launcher, hostname: this.nodeName, max });
+      this.warm = new WarmSandboxes({ dataDir: this.opts.dataDir, bwrap: this.bwrap, launcher: this.launcher, hostname: this.nodeName, max, logger: this.logger });
     }
     this.informer = new Informer<Pod>(this.opts.client, Kinds.Pod).on({
       add: (pod) => this.onPod(pod),

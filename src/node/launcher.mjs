@@ -12,8 +12,7 @@ import { WarmSlot } from './warm-slot.mjs';
 /**
  * Commands:
  *  {t:'start', gid, mode:'direct'|'supervisor', argv, env, cwd?, name?, logDir, exitDir, marker?, clearExit?, warm?}
- *       warm: {slot, rootfs, args, skeleton} (the first time; later {slot}) runs the container in that warm sandbox (see warm-slot.mjs)
- *  {t:'recycle', slot}                                  (reset a warm sandbox's root filesystem for its next Pod)
+ *       warm: {slot, rootfs, args} (the first time; later {slot}) runs the container in that warm sandbox (see warm-slot.mjs)
  *  {t:'exec', gid, name, argv, env, cwd, marker?}       (supervisor mode: start a container)
  *  {t:'signal', gid, name?, sig}                        (graceful: the container(s), never the sandbox itself)
  *  {t:'kill', gid}                                      (SIGKILL the whole sandbox)
@@ -212,19 +211,6 @@ export function createLauncherCore(emit) {
         return signal(msg);
       case 'kill':
         return kill(msg);
-      case 'recycle': {
-        const slot = slots.get(msg.slot);
-        if (slot?.alive && !slot.run) {
-          try {
-            slot.reset();
-          } catch (err) {
-            // A root that cannot be reset is not reused: the next Pod gets a fresh sandbox there.
-            emit({ t: 'error', gid: `slot${msg.slot}`, message: `warm sandbox ${msg.slot}: ${err?.message ?? err}` });
-            slot.kill(false);
-          }
-        }
-        return;
-      }
       case 'endSupervisor': {
         const g = groups.get(msg.gid);
         if (g?.child?.stdin) g.child.stdin.end();

@@ -4,7 +4,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import type { RootfsSkeleton } from './sandbox.js';
 import { fileURLToPath } from 'node:url';
 
 /** A warm sandbox kept from Pod to Pod (warm-slot.mjs): its number, root and bwrap command line. */
@@ -13,12 +12,10 @@ export interface WarmSlotSpec {
   rootfs: string;
   /** bwrap and its options, without the command. */
   args: string[];
-  skeleton: RootfsSkeleton;
 }
 
 export type LauncherCommand =
   | { t: 'start'; gid: string; mode: 'direct' | 'supervisor'; argv: string[]; env: Record<string, string>; cwd?: string; name?: string; logDir: string; exitDir: string; marker?: string; clearExit?: boolean; warm?: WarmSlotSpec | { slot: number } }
-  | { t: 'recycle'; slot: number }
   | { t: 'exec'; gid: string; name: string; argv: string[]; env: Record<string, string>; cwd?: string; marker?: string }
   | { t: 'signal'; gid: string; name?: string; sig: NodeJS.Signals }
   | { t: 'kill'; gid: string }
@@ -192,8 +189,7 @@ export class PooledLauncher implements Launcher {
   }
 
   send(cmd: LauncherCommand): void {
-    // A warm sandbox lives in one member: every start in it and its recycling go there.
-    if (cmd.t === 'recycle') return this.members[cmd.slot % this.members.length].send(cmd);
+    // A warm sandbox lives in one member: every start in it goes there.
     let member = this.owner.get(cmd.gid);
     if (!member) {
       if (cmd.t !== 'start') return; // the group is gone already

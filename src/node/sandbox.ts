@@ -1,6 +1,6 @@
 // The bubblewrap command line for one Pod: its rootfs as `/`, the host's system directories read-only
 // on top, its volumes at their mount paths, its own PID and UTS namespaces.
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { Bind } from './volumes.js';
 
@@ -50,23 +50,53 @@ export function rootfsSkeletonArgs(): string[] {
   return (skeleton = args);
 }
 
-export interface RootfsSkeleton {
-  /** Directories, parents first. */
-  dirs: string[];
-  /** Those with mode 1777. */
-  sticky: string[];
-  /** [name, target] symlinks at the top (bin → usr/bin…), as on the host. */
-  links: [string, string][];
+/** Where a bwrap command line mounts something, relative to the root (`usr`, `proc`, `.argosy/images`…). */
+export function mountTargets(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--bind' || a === '--ro-bind' || a === '--dev-bind') out.push(args[i + 2]);
+    else if (a === '--proc' || a === '--dev' || a === '--tmpfs') out.push(args[i + 1]);
+  }
+  return out.map((t) => t.replace(/^\/+/, '')).filter(Boolean);
 }
 
-/** The skeleton as data, for a warm sandbox that puts it back between Pods (warm-slot.mjs). */
-export function rootfsSkeleton(): RootfsSkeleton {
-  const links: [string, string][] = [];
-  for (const [name, target] of ROOT_LINKS) {
-    const hostTarget = hostLink(name);
-    if (hostTarget !== undefined) links.push([name, hostTarget || target]);
+/**
+ * Put a warm sandbox's root back to the skeleton (warm-pool.ts): every file a Pod made goes, the
+ * skeleton dirs stay (emptied) and so do `mounts`, the sandbox's mount points. Out here those are
+ * empty dirs, but deleting one would take its mount away inside the running sandbox.
+ */
+export function resetRootfsSync(rootfs: string, mounts: string[]): void {
+  const keep = new Set<string>();
+  for (const d of [...ROOT_DIRS, ...mounts]) {
+    const parts = d.split('/');
+    for (let i = 1; i <= parts.length; i++) keep.add(parts.slice(0, i).join('/'));
   }
-  return { dirs: [...ROOT_DIRS], sticky: [...STICKY], links };
+  const clean = (rel: string) => {
+    for (const e of readdirSync(join(rootfs, rel))) {
+      const r = rel ? `${rel}/${e}` : e;
+      const p = join(rootfs, r);
+      const link = rel ? undefined : ROOT_LINKS.find(([name]) => name === e);
+      if (link) {
+        const want = hostLink(e);
+        try {
+          if (readlinkSync(p) === (want || link[1])) continue;
+        } catch {
+          // not a link any more: replaced below
+        }
+      } else if (keep.has(r)) {
+        try {
+          clean(r);
+          continue;
+        } catch {
+          // not a directory any more: replaced below
+        }
+      }
+      rmSync(p, { recursive: true, force: true });
+    }
+  };
+  clean('');
+  prepareRootfsSync(rootfs);
 }
 
 /** prepareRootfs without thread-pool round trips: a handful of mkdir/symlink calls per Pod. */

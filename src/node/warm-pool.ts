@@ -1,10 +1,11 @@
 // The agent's side of warm sandboxes (warm-slot.mjs): which slots exist, which are free, and who waits.
-// A slot is handed to one Pod at a time; when the Pod is done its root is reset (in the launcher,
-// ahead of any later start in that slot, since both go down the same pipe) and the next Pod gets it.
+// A slot is handed to one Pod at a time; when the Pod is done its root is put back to the skeleton,
+// here and at once (the next Pod's hooks may write into it before its container starts), and the next
+// Pod gets it.
 import { existsSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Launcher, WarmSlotSpec } from './launcher.js';
-import { bwrapArgs, rootfsSkeleton } from './sandbox.js';
+import { bwrapArgs, mountTargets, prepareRootfsSync, resetRootfsSync } from './sandbox.js';
 
 /**
  * How long Pods wait for a slot when all are taken and none has come free: then they get sandboxes of
@@ -25,6 +26,7 @@ export interface WarmPoolOptions {
   hostname: string;
   /** At most this many slots. */
   max: number;
+  logger?: { warn(msg: string): void };
 }
 
 export class WarmSandboxes {
@@ -72,12 +74,21 @@ export class WarmSandboxes {
     symlinkSync(podDir, owner);
   }
 
-  /** The Pod is done with the slot (its containers have exited and its outputs were read). */
+  /**
+   * The Pod is done with the slot: its containers have exited (the sandbox's shell killed what they
+   * left running) and its outputs were read.
+   */
   release(slot: WarmSlotSpec): void {
     try {
       unlinkSync(join(this.root, String(slot.slot), 'owner'));
     } catch {}
-    this.opts.launcher.send({ t: 'recycle', slot: slot.slot });
+    try {
+      resetRootfsSync(slot.rootfs, this.mounts(slot));
+    } catch (err) {
+      // A root that cannot be reset is not handed out again.
+      this.opts.logger?.warn(`warm sandbox ${slot.slot}: cannot reset its root (${(err as Error).message}); it is not used again`);
+      return;
+    }
     this.lastRelease = Date.now();
     const next = this.waiting.shift();
     if (next) next(slot);
@@ -91,6 +102,12 @@ export class WarmSandboxes {
     return slot;
   }
 
+  private mountList?: string[];
+
+  private mounts(slot: WarmSlotSpec): string[] {
+    return (this.mountList ??= mountTargets(slot.args));
+  }
+
   stop(): void {
     clearTimeout(this.stallTimer);
     for (const w of this.waiting.splice(0)) w(undefined);
@@ -100,6 +117,7 @@ export class WarmSandboxes {
     const slot = this.count++;
     const rootfs = join(this.root, String(slot), 'rootfs');
     mkdirSync(rootfs, { recursive: true });
+    prepareRootfsSync(rootfs);
     const args = bwrapArgs({
       bwrap: this.opts.bwrap,
       rootfs,
@@ -108,7 +126,7 @@ export class WarmSandboxes {
       extraRo: [{ source: join(this.opts.dataDir, 'images'), target: '/.argosy/images' }],
       extraRw: [],
     });
-    return { slot, rootfs, args, skeleton: rootfsSkeleton() };
+    return { slot, rootfs, args };
   }
 
   /**

@@ -12,10 +12,10 @@
 // other; after a container exits the shell writes an end token on both, so the launcher knows where
 // this run's output stops even though the pipes stay open.
 //
-// Between Pods the launcher resets the root filesystem to its skeleton (see reset); the agent only
-// hands the slot to the next Pod after that, and only Pods with nothing else to mount get one.
+// Between Pods the agent resets the root filesystem to its skeleton (warm-pool.ts) before it hands the
+// slot to the next Pod; only Pods with nothing else to mount get one.
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { LogWriter, writeExitRecord } from './runtime.mjs';
@@ -26,7 +26,7 @@ const SIGNALS = new Set(['HUP', 'INT', 'QUIT', 'KILL', 'USR1', 'USR2', 'TERM', '
 
 export class WarmSlot {
   /**
-   * @param spec {{slot:number, rootfs:string, args:string[], skeleton:{dirs:string[], sticky:string[], links:[string,string][]}}}
+   * @param spec {{slot:number, rootfs:string, args:string[]}}
    * @param emit (ev) => void — launcher events, as for a direct-mode sandbox
    * @param onEnd () => void — the sandbox is gone (a later start makes a new one)
    */
@@ -46,10 +46,7 @@ export class WarmSlot {
   }
 
   spawnSandbox() {
-    // A fresh sandbox gets a fresh root: whatever an earlier one left goes.
-    rmSync(this.spec.rootfs, { recursive: true, force: true });
-    mkdirSync(this.spec.rootfs, { recursive: true });
-    this.reset();
+    // The agent made the root (and resets it between Pods): it may hold the next Pod's files already.
     const [bwrap, ...args] = this.spec.args;
     const child = spawn(bwrap, [...args, '--as-pid-1', '--chdir', '/', '--', '/bin/sh', '-s'], { stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'], env: {}, detached: true });
     this.child = child;
@@ -69,48 +66,6 @@ export class WarmSlot {
       if (run) this.finish(run, { code: 137, message: errText.trim() ? `the sandbox ended: ${errText.trim().split('\n').pop()}` : undefined });
       this.onEnd();
     });
-  }
-
-  /**
-   * Put the root filesystem back to its skeleton: the dirs every image has, empty, and the /bin, /lib…
-   * links. The sandbox's mount points (/usr, /proc, /.argosy/images…) are empty dirs out here and must
-   * stay: deleting one would take its mount away inside the sandbox.
-   */
-  reset() {
-    const { rootfs, skeleton } = this.spec;
-    const links = new Map(skeleton.links);
-    const keep = (this.keep ??= keptDirs(skeleton.dirs, mountTargets(this.spec.args)));
-    const clean = (rel) => {
-      for (const e of readdirSync(join(rootfs, rel))) {
-        const r = rel ? `${rel}/${e}` : e;
-        const p = join(rootfs, r);
-        if (!rel && links.has(e)) {
-          try {
-            if (readlinkSync(p) === links.get(e)) continue;
-          } catch {}
-        } else if (keep.has(r)) {
-          try {
-            clean(r);
-            continue;
-          } catch {
-            // not a directory any more: replaced below
-          }
-        }
-        rmSync(p, { recursive: true, force: true });
-      }
-    };
-    clean('');
-    for (const d of skeleton.dirs) {
-      try {
-        mkdirSync(join(rootfs, d));
-      } catch {}
-      if (skeleton.sticky.includes(d)) chmodSync(join(rootfs, d), 0o1777);
-    }
-    for (const [name, target] of skeleton.links) {
-      try {
-        symlinkSync(target, join(rootfs, name));
-      } catch {}
-    }
   }
 
   /**
@@ -235,25 +190,4 @@ export class WarmSlot {
       } catch {}
     }
   }
-}
-
-/** Where bwrap mounts something, relative to the root: the targets of the mount options in its argv. */
-function mountTargets(args) {
-  const out = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--bind' || a === '--ro-bind' || a === '--dev-bind') out.push(args[i + 2]);
-    else if (a === '--proc' || a === '--dev' || a === '--tmpfs') out.push(args[i + 1]);
-  }
-  return out.map((t) => t.replace(/^\/+/, '')).filter(Boolean);
-}
-
-/** The skeleton dirs, the mount points and every dir above them: kept (emptied) by reset. */
-function keptDirs(dirs, mounts) {
-  const keep = new Set();
-  for (const d of [...dirs, ...mounts]) {
-    const parts = d.split('/');
-    for (let i = 1; i <= parts.length; i++) keep.add(parts.slice(0, i).join('/'));
-  }
-  return keep;
 }
