@@ -392,20 +392,22 @@ describe.skipIf(!findBwrap())('NodeAgent: warm sandboxes (bwrap kept from Pod to
     env = await setup();
     const marker = unique();
     // The first Pod leaves files at the root and in /tmp, a background process, and a shell variable.
-    const first = `mkdir -p /work && echo left > /work/x && echo left > /tmp/x && (sleep 1000 # ${marker}
+    const first = `mkdir -p /work && echo left > /work/x && echo left > /tmp/x && echo left > /dev/x && echo left > /dev/shm/x && (sleep 1000 # ${marker}
 ) & FOO=bar; export FOO; echo first`;
     await create(env, pod('first', { command: ['sh', '-c', first], env: [{ name: 'ONLY_FIRST', value: 'yes' }] }));
     expect((await waitPhase(env, 'first')).status!.phase).toBe('Succeeded');
     expect(pgrep(marker)).toEqual([]);
-    const second = `ls /work /tmp/x 2>&1; env | sort | grep -v '^PWD=' | cut -d= -f1 | tr '\\n' ' '; echo; pwd`;
+    const second = `ls /work /tmp/x /dev/x /dev/shm/x 2>&1; env | sort | grep -v '^PWD=' | cut -d= -f1 | tr '\\n' ' '; echo; pwd`;
     await create(env, pod('second', { command: ['sh', '-c', second], workingDir: '/data/in', env: [{ name: 'MINE', value: 'mine' }] }));
     const done = await waitPhase(env, 'second');
     expect(done.status!.phase).toBe('Succeeded');
     const out = (await logs(env, done)).split('\n');
     expect(out[0]).toMatch(/ls: .*\/work.*No such file/);
     expect(out[1]).toMatch(/ls: .*\/tmp\/x.*No such file/);
-    expect(out[2].trim().split(' ')).toEqual(['HOME', 'HOSTNAME', 'MINE', 'PATH']);
-    expect(out[3]).toBe('/data/in');
+    expect(out[2]).toMatch(/ls: .*\/dev\/x.*No such file/);
+    expect(out[3]).toMatch(/ls: .*\/dev\/shm\/x.*No such file/);
+    expect(out[4].trim().split(' ')).toEqual(['HOME', 'HOSTNAME', 'MINE', 'PATH']);
+    expect(out[5]).toBe('/data/in');
     // One sandbox served both.
     expect(readdirSync(join(env.dataDir, 'slots'))).toEqual(['0']);
   });

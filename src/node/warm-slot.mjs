@@ -47,6 +47,7 @@ export class WarmSlot {
 
   spawnSandbox() {
     // The agent made the root (and resets it between Pods): it may hold the next Pod's files already.
+    // DEVS: what /dev holds to begin with (globs are built into the shell: no process to list them).
     const [bwrap, ...args] = this.spec.args;
     const child = spawn(bwrap, [...args, '--as-pid-1', '--chdir', '/', '--', '/bin/sh', '-s'], { stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'], env: {}, detached: true });
     this.child = child;
@@ -59,6 +60,7 @@ export class WarmSlot {
     child.stderr.on('data', (d) => (errText = (errText + d).slice(-2000)));
     child.stdio[3].on('data', (d) => this.onOutput('stdout', d));
     child.stdio[4].on('data', (d) => this.onOutput('stderr', d));
+    child.stdin.write('set -- /dev/* /dev/.[!.]*; DEVS="$*"; set --\n');
     child.on('close', () => {
       this.closed = true;
       const run = this.run;
@@ -99,7 +101,8 @@ export class WarmSlot {
       // (The shell exports PWD itself; a container's environment is only what it was given.)
       `( exec ${msg.argv.map(quote).join(' ')} ) </dev/null >&3 2>&4 & p=$!; echo "s ${rid} $p"; wait $p; c=$?; ` +
       // The container ends with its main process (as its cgroup would): everything else in the sandbox goes too.
-      `kill -9 -1 2>/dev/null; for f in /dev/shm/* /dev/shm/.[!.]*; do [ -e "$f" ] && rm -rf "$f"; done; ` +
+      // /dev is the sandbox's own tmpfs: whatever the container added there (or in /dev/shm) goes too.
+      `kill -9 -1 2>/dev/null; for f in /dev/* /dev/.[!.]* /dev/shm/* /dev/shm/.[!.]*; do case " $DEVS " in *" $f "*) ;; *) [ -e "$f" ] && rm -rf "$f";; esac; done; ` +
       `printf '${tok}' >&3; printf '${tok}' >&4; echo "x ${rid} $c" ) &\n`
     );
   }
