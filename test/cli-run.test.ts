@@ -169,3 +169,34 @@ describe('the sandbox filesystem', () => {
     expect(JSON.parse(r.out).status.nodes.dirs.outputs.result).toBe('ok\n/home\n/media\n/run\n/srv\n/var/tmp');
   });
 });
+
+describe('container sets', () => {
+  it("saves a container set's outputs once all its containers have ended, not when main has", () => {
+    // `writer` produces the output after `main` has already ended.
+    const f = file(
+      'set.yaml',
+      `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: set}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    volumes: [{name: ws, emptyDir: {}}]
+    containerSet:
+      volumeMounts: [{name: ws, mountPath: /ws}]
+      containers:
+      - {name: writer, image: alpine, command: [sh, -c, "sleep 0.5; echo late > /ws/out"]}
+      - {name: main, image: alpine, command: [sh, -c, "echo from-main"]}
+    outputs:
+      parameters: [{name: out, valueFrom: {path: /ws/out}}]
+`,
+    );
+    const r = argosy(['run', f, '-o', 'json']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const node = JSON.parse(r.out).status.nodes.set;
+    expect(node.outputs.parameters).toEqual([{ name: 'out', value: 'late' }]);
+    expect(node.outputs.result).toBe('from-main');
+  });
+});

@@ -35,6 +35,9 @@ export function trimOneNewline(s: string): string {
 export class WorkflowExecutor {
   readonly repo: ArtifactRepository;
 
+  /** Container-set Pods: the containers that have ended so far, with their exit codes, by Pod uid. */
+  private setExits = new Map<string, Map<string, number>>();
+
   constructor(artifactDir: string) {
     this.repo = new ArtifactRepository(artifactDir);
   }
@@ -91,7 +94,18 @@ export class WorkflowExecutor {
     const t = templateOf(ctx.pod);
     if (!t) return;
     const main = t.containerSet ? (t.containerSet.containers.find((c) => c.name === 'main')?.name ?? t.containerSet.containers.at(-1)?.name) : 'main';
-    if (container !== main) return;
+    if (t.containerSet) {
+      // As Argo's wait container does, a container set's outputs are saved once all of its containers
+      // have ended: the one that writes an output may end after main.
+      const uid = ctx.pod.metadata.uid ?? '';
+      const ended = this.setExits.get(uid) ?? new Map<string, number>();
+      ended.set(container, state.exitCode);
+      this.setExits.set(uid, ended);
+      if (!t.containerSet.containers.every((c) => ended.has(c.name ?? ''))) return;
+      this.setExits.delete(uid);
+      state = { exitCode: Math.max(...ended.values()) };
+      container = main!;
+    } else if (container !== main) return;
     const outputs: Outputs = {};
     let phase: 'Error' | undefined;
     let message: string | undefined;
