@@ -200,3 +200,17 @@ spec:
     expect(node.outputs.result).toBe('from-main');
   });
 });
+
+describe('sandboxes', () => {
+  const f = file('host.yaml', `apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {name: host}\nspec:\n  entrypoint: main\n  templates:\n  - name: main\n    container: {image: alpine, command: [sh, -c, 'echo "$(hostname) $HOSTNAME"']}\n`);
+  const result = (args: string[]) => {
+    const r = argosy(['run', f, '-o', 'json', ...args]);
+    expect(r.code).toBe(0);
+    return JSON.parse(r.out).status.nodes.host.outputs.result;
+  };
+
+  it("runs a simple step in a warm sandbox (the node's hostname), or with --fresh-sandboxes in its own (the Pod's)", () => {
+    expect(result([])).toBe('argosy-node host');
+    expect(result(['--fresh-sandboxes'])).toBe('host host');
+  });
+});

@@ -28,6 +28,7 @@ function program(): Command {
     .option('-n, --namespace <ns>', 'namespace to run in', 'default')
     .option('--data-dir <dir>', 'keep pod files, logs and artifacts here instead of a temporary directory')
     .addOption(new Option('--sandbox <mode>', 'process isolation').choices(['auto', 'bwrap', 'none']).default('auto'))
+    .option('--fresh-sandboxes', "give every Pod a bubblewrap sandbox of its own instead of reusing warm ones (slower; the kernel hostname is then the Pod's name)")
     .action(async (files: string[], o) => {
       // The pod launchers first: their Node start-up then overlaps loading the engine (see node/launcher).
       (await import('../node/launcher.js')).prestartLaunchers();
@@ -42,6 +43,7 @@ function program(): Command {
         namespace: o.namespace,
         dataDir: o.dataDir,
         sandbox: o.sandbox,
+        warmSandboxes: !o.freshSandboxes,
       });
     });
 

@@ -17,6 +17,8 @@ export interface RunOptions {
   log?: boolean;
   dataDir?: string;
   sandbox?: 'auto' | 'bwrap' | 'none';
+  /** Reuse warm sandboxes for simple Pods (default true; see src/node/README.md). */
+  warmSandboxes?: boolean;
   namespace?: string;
   /** Print nothing while running (used by the conformance runner). */
   quiet?: boolean;
@@ -41,7 +43,7 @@ export async function runCommand(files: string[], opts: RunOptions): Promise<num
   if (problems.length) throw new UsageError(problems.join('\n'));
 
   // No Kubernetes Events: nothing can read them once the run ends, and they were two writes per step.
-  const rt = await startEmbedded({ dataDir: opts.dataDir, sandbox: opts.sandbox, events: false });
+  const rt = await startEmbedded({ dataDir: opts.dataDir, sandbox: opts.sandbox, warmSandboxes: opts.warmSandboxes, events: false });
   const stopOnSignal = () => {
     void rt.stop().finally(() => process.exit(130));
   };

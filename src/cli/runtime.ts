@@ -52,6 +52,8 @@ export interface EmbeddedOptions {
    */
   leaderElection?: LeaderElectionOptions;
   sandbox?: 'auto' | 'bwrap' | 'none';
+  /** Run simple Pods in sandboxes kept from Pod to Pod (default true; see src/node/README.md). */
+  warmSandboxes?: boolean;
   logger?: Logger;
   nodeName?: string;
   events?: boolean;
@@ -133,7 +135,7 @@ export async function startEmbedded(opts: EmbeddedOptions = {}): Promise<Embedde
 
   // Fresh instances on every start: a controller or agent is not restartable after stop().
   const newLeading = (): Leading & { start(): Promise<void> } => {
-    const agent = new NodeAgent({ client, dataDir, nodeName, sandbox: opts.sandbox ?? 'auto', hooks: [executor.hook()], logger });
+    const agent = new NodeAgent({ client, dataDir, nodeName, sandbox: opts.sandbox ?? 'auto', warmSandboxes: opts.warmSandboxes, hooks: [executor.hook()], logger });
     const controller = new WorkflowController({ client, nodeName, logger, events: opts.events, artifacts: executor.repo });
     const cron = opts.cron !== false ? new CronWorkflowController({ client, logger }) : undefined;
     const archiver = archive ? new WorkflowArchiver({ client, archive, logger, podLogPath: (pod, container) => logPath(dataDir, pod, container) }) : undefined;

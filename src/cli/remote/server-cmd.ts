@@ -51,6 +51,7 @@ export function registerServerCommand(program: Command): void {
     .option('--tls-key <file>', 'PEM private key for --tls-cert')
     .addOption(new Option('--log-level <level>', 'debug logs every request').choices(['debug', 'info', 'warn', 'error']).default('info'))
     .addOption(new Option('--sandbox <mode>', 'process isolation for pods').choices(['auto', 'bwrap', 'none']).default('auto'))
+    .option('--fresh-sandboxes', "give every Pod a bubblewrap sandbox of its own instead of reusing warm ones (slower; the kernel hostname is then the Pod's name)")
     .option('--store <store>', 'sqlite (default) or postgres://user@host:port/db[?schema=name] to share the state between replicas (env ARGOSY_STORE)')
     .option('--lease-seconds <s>', 'with a postgres store: leader lease duration; the leader renews every fifth of it (env ARGOSY_LEASE_SECONDS; default 5)')
     .option('--identity <id>', 'with a postgres store: this replica\'s identity in the lease (default <hostname>-<pid>)')
@@ -82,6 +83,7 @@ export function registerServerCommand(program: Command): void {
             store: 'postgres',
             postgres: store.postgres,
             sandbox: o.sandbox,
+            warmSandboxes: !o.freshSandboxes,
             logger: log,
             leaderElection: {
               identity: o.identity,
@@ -97,7 +99,7 @@ export function registerServerCommand(program: Command): void {
         }
         log.info('using the PostgreSQL store; campaigning for the leader lease', { store: store.shown, identity: rt.identity, leaseSeconds });
       } else {
-        rt = await startEmbedded({ dataDir, store: 'sqlite', sandbox: o.sandbox, logger: log });
+        rt = await startEmbedded({ dataDir, store: 'sqlite', sandbox: o.sandbox, warmSandboxes: !o.freshSandboxes, logger: log });
       }
       const server = new ReplicaApiServer({ store: rt.store, dataDir, logger: log, tls }, rt);
       let addr: { url: string };
