@@ -137,15 +137,24 @@ export class HelperLauncher implements Launcher {
   }
 
   private out = '';
+  private batching = false;
 
   send(cmd: LauncherCommand): void {
     if (!this.child?.stdin) return;
-    // Commands sent in one turn go out in one write: a pipe write costs more than the JSON it carries.
-    if (!this.out) queueMicrotask(() => this.flush());
-    this.out += JSON.stringify(cmd) + '\n';
+    const line = JSON.stringify(cmd) + '\n';
+    // A lone command goes out at once; the ones that follow it in the same turn go out together, in
+    // one write at its end (a pipe write costs more than the JSON it carries: a burst of Pods).
+    if (!this.batching) {
+      this.batching = true;
+      queueMicrotask(() => this.flush());
+      this.child.stdin.write(line);
+      return;
+    }
+    this.out += line;
   }
 
   private flush(): void {
+    this.batching = false;
     const text = this.out;
     this.out = '';
     if (text) this.child?.stdin?.write(text);
