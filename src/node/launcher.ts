@@ -142,11 +142,12 @@ export class HelperLauncher implements Launcher {
   send(cmd: LauncherCommand): void {
     if (!this.child?.stdin) return;
     const line = JSON.stringify(cmd) + '\n';
-    // A lone command goes out at once; the ones that follow it in the same turn go out together, in
-    // one write at its end (a pipe write costs more than the JSON it carries: a burst of Pods).
+    // A lone command goes out at once; the ones that follow it before the event loop comes round go
+    // out together, in one write (a pipe write, waking the helper, costs more than the JSON it carries:
+    // a burst of Pods).
     if (!this.batching) {
       this.batching = true;
-      queueMicrotask(() => this.flush());
+      setImmediate(() => this.flush());
       this.child.stdin.write(line);
       return;
     }

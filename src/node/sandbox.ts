@@ -64,29 +64,34 @@ export function mountTargets(args: string[]): string[] {
 /**
  * Put a warm sandbox's root back to the skeleton (warm-pool.ts): every file a Pod made goes, the
  * skeleton dirs stay (emptied) and so do `mounts`, the sandbox's mount points. Out here those are
- * empty dirs, but deleting one would take its mount away inside the running sandbox.
+ * empty dirs, but deleting one would take its mount away inside the running sandbox. Runs for every
+ * Pod on the agent's thread, so it only reads directories unless there is something to undo.
  */
 export function resetRootfsSync(rootfs: string, mounts: string[]): void {
-  const keep = new Set<string>();
-  for (const d of [...ROOT_DIRS, ...mounts]) {
-    const parts = d.split('/');
-    for (let i = 1; i <= parts.length; i++) keep.add(parts.slice(0, i).join('/'));
-  }
+  const plan = resetPlan(mounts);
+  let damaged = false;
   const clean = (rel: string) => {
+    const expected = plan.children.get(rel);
+    let seen = 0;
     for (const e of readdirSync(join(rootfs, rel))) {
       const r = rel ? `${rel}/${e}` : e;
       const p = join(rootfs, r);
-      const link = rel ? undefined : ROOT_LINKS.find(([name]) => name === e);
-      if (link) {
-        const want = hostLink(e);
+      if (!rel && plan.links.has(e)) {
         try {
-          if (readlinkSync(p) === (want || link[1])) continue;
+          if (readlinkSync(p) === plan.links.get(e)) {
+            seen++;
+            continue;
+          }
         } catch {
           // not a link any more: replaced below
         }
-      } else if (keep.has(r)) {
+      } else if (plan.mounts.has(r)) {
+        seen++;
+        continue; // a mount point: empty out here, and never ours to touch
+      } else if (plan.dirs.has(r)) {
         try {
           clean(r);
+          seen++;
           continue;
         } catch {
           // not a directory any more: replaced below
@@ -94,9 +99,48 @@ export function resetRootfsSync(rootfs: string, mounts: string[]): void {
       }
       rmSync(p, { recursive: true, force: true });
     }
+    if (seen !== (expected ?? 0)) damaged = true;
   };
   clean('');
-  prepareRootfsSync(rootfs);
+  if (damaged) prepareRootfsSync(rootfs);
+}
+
+interface ResetPlan {
+  /** Skeleton dirs and the dirs above mount points: emptied, kept. */
+  dirs: Set<string>;
+  mounts: Set<string>;
+  links: Map<string, string>;
+  /** How many kept entries each kept dir ('' is the root) holds when whole. */
+  children: Map<string, number>;
+}
+
+let plans = new Map<string, ResetPlan>();
+
+function resetPlan(mounts: string[]): ResetPlan {
+  const key = mounts.join('\0');
+  let plan = plans.get(key);
+  if (plan) return plan;
+  const links = new Map<string, string>();
+  for (const [name, target] of ROOT_LINKS) {
+    const hostTarget = hostLink(name);
+    if (hostTarget !== undefined) links.set(name, hostTarget || target);
+  }
+  const dirs = new Set<string>();
+  for (const d of [...ROOT_DIRS, ...mounts]) {
+    const parts = d.split('/');
+    for (let i = 1; i <= parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
+  }
+  const mountSet = new Set(mounts);
+  for (const m of mountSet) dirs.delete(m);
+  const children = new Map<string, number>([['', links.size]]);
+  for (const d of [...dirs, ...mountSet]) {
+    const parent = d.includes('/') ? d.slice(0, d.lastIndexOf('/')) : '';
+    children.set(parent, (children.get(parent) ?? 0) + 1);
+  }
+  plan = { dirs, mounts: mountSet, links, children };
+  if (plans.size > 8) plans = new Map();
+  plans.set(key, plan);
+  return plan;
 }
 
 /** prepareRootfs without thread-pool round trips: a handful of mkdir/symlink calls per Pod. */

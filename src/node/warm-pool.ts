@@ -69,9 +69,12 @@ export class WarmSandboxes {
   claim(slot: WarmSlotSpec, podDir: string): void {
     const owner = join(this.root, String(slot.slot), 'owner');
     try {
+      symlinkSync(podDir, owner);
+    } catch {
+      // left by a Pod whose release did not remove it
       unlinkSync(owner);
-    } catch {}
-    symlinkSync(podDir, owner);
+      symlinkSync(podDir, owner);
+    }
   }
 
   /**
