@@ -1,7 +1,11 @@
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expand } from './env.js';
 import { parseImage, resolveImage, unmappedImageMessage } from './images.js';
 import { parseLogText } from './logs.js';
+import { prepareRootfsSync, resetRootfsSync } from './sandbox.js';
 import { hostPathFor } from './volumes.js';
 
 describe('image map', () => {
@@ -51,5 +55,49 @@ describe('hostPathFor', () => {
     expect(hostPathFor('/work/a', binds, '/r')).toBe('/h/work/a');
     expect(hostPathFor('/workshop/a', binds, '/r')).toBe('/r/workshop/a');
     expect(hostPathFor('/tmp/x', binds, '/r')).toBe('/r/tmp/x');
+  });
+});
+
+describe('warm sandbox root reset', () => {
+  const tree = (root: string): string[] => {
+    const out: string[] = [];
+    const walk = (rel: string) => {
+      for (const e of readdirSync(join(root, rel)).sort()) {
+        const r = rel ? `${rel}/${e}` : e;
+        const st = lstatSync(join(root, r));
+        out.push(st.isSymbolicLink() ? `${r} -> ${readlinkSync(join(root, r))}` : st.isDirectory() ? `${r}/` : r);
+        if (st.isDirectory() && !st.isSymbolicLink()) walk(r);
+      }
+    };
+    walk('');
+    return out;
+  };
+
+  it("removes every file a Pod made, rebuilds the skeleton it damaged, and keeps the mount points", () => {
+    const root = mkdtempSync(join(tmpdir(), 'argosy-reset-'));
+    try {
+      prepareRootfsSync(root);
+      for (const m of ['usr', 'proc', '.argosy/images']) mkdirSync(join(root, m), { recursive: true });
+      const clean = tree(root);
+      // What a Pod may leave: files in the skeleton dirs and at the root, a dir removed, a link replaced.
+      writeFileSync(join(root, 'tmp', 'x'), 'x');
+      mkdirSync(join(root, 'var', 'tmp', 'deep'), { recursive: true });
+      writeFileSync(join(root, 'var', 'tmp', 'deep', 'y'), 'y');
+      mkdirSync(join(root, 'work'));
+      writeFileSync(join(root, '.argosy', 'left'), 'z');
+      rmSync(join(root, 'home'), { recursive: true });
+      if (clean.some((e) => e.startsWith('bin ->'))) {
+        rmSync(join(root, 'bin'));
+        mkdirSync(join(root, 'bin'));
+      }
+      resetRootfsSync(root, ['usr', 'proc', '.argosy/images']);
+      expect(tree(root)).toEqual(clean);
+      expect(lstatSync(join(root, 'tmp')).mode & 0o7777).toBe(0o1777);
+      // Nothing to undo: nothing changes.
+      resetRootfsSync(root, ['usr', 'proc', '.argosy/images']);
+      expect(tree(root)).toEqual(clean);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
