@@ -48,21 +48,37 @@ export interface ObjectList<T extends KObject = KObject> {
  * stringify/parse round trip.
  */
 export function clone<T>(value: T): T {
-  return value === undefined ? value : (copyJson(value) as T);
+  return value === undefined ? value : (copyJson(value, false) as T);
 }
 
-function copyJson(v: unknown): unknown {
+/**
+ * An object as a store keeps it: the top level and its metadata are copied (the store fills them in),
+ * frozen parts are shared, since nobody can change them (a controller's frozen spec and status are not
+ * copied again for every write of a big Workflow), and the rest is copied as clone does.
+ */
+export function cloneForWrite<T extends KObject>(obj: T): T {
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(obj)) {
+    const x = (obj as Record<string, unknown>)[k];
+    if (x === undefined || typeof x === 'function' || typeof x === 'symbol' || k === '__proto__') continue;
+    out[k] = k === 'metadata' ? copyJson(x, false) : copyJson(x, true);
+  }
+  return out as T;
+}
+
+function copyJson(v: unknown, shareFrozen: boolean): unknown {
   if (typeof v !== 'object' || v === null) {
     if (typeof v === 'number') return Number.isFinite(v) ? v : null;
     if (typeof v === 'bigint') throw new TypeError('Do not know how to serialize a BigInt');
     return v;
   }
   if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return JSON.parse(JSON.stringify(v));
+  if (shareFrozen && Object.isFrozen(v)) return v;
   if (Array.isArray(v)) {
     const out = new Array(v.length);
     for (let i = 0; i < v.length; i++) {
       const x = v[i];
-      out[i] = x === undefined || typeof x === 'function' || typeof x === 'symbol' ? null : copyJson(x);
+      out[i] = x === undefined || typeof x === 'function' || typeof x === 'symbol' ? null : copyJson(x, shareFrozen);
     }
     return out;
   }
@@ -70,8 +86,8 @@ function copyJson(v: unknown): unknown {
   for (const k of Object.keys(v)) {
     const x = (v as Record<string, unknown>)[k];
     if (x === undefined || typeof x === 'function' || typeof x === 'symbol') continue;
-    if (k === '__proto__') Object.defineProperty(out, k, { value: copyJson(x), enumerable: true, writable: true, configurable: true });
-    else out[k] = copyJson(x);
+    if (k === '__proto__') Object.defineProperty(out, k, { value: copyJson(x, shareFrozen), enumerable: true, writable: true, configurable: true });
+    else out[k] = copyJson(x, shareFrozen);
   }
   return out;
 }

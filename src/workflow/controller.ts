@@ -301,6 +301,8 @@ export class WorkflowController {
     if (statusText !== jsonOf(before.status) || jsonOf(wf.metadata) !== jsonOf(before.metadata)) {
       const seen = new Set<string>();
       this.writing.set(k, seen);
+      // Frozen, with its text known: the store shares it instead of copying and serialising it again.
+      knownJson(deepFreeze(wf.status), statusText);
       try {
         const saved = await this.client.update(wf);
         if (saved.status !== undefined) knownJson(saved.status, statusText);
