@@ -423,7 +423,7 @@ describe.skipIf(!findBwrap())('NodeAgent: warm sandboxes (bwrap kept from Pod to
       },
     };
     env = await setup({ hooks: [hook] });
-    const n = 3 * Math.max(4, 2 * availableParallelism());
+    const n = Math.min(32, 8 * availableParallelism()) + 8;
     await Promise.all(Array.from({ length: n }, (_, i) => create(env!, pod(`p${i}`, { command: ['cat', '/in/name.txt'] }))));
     for (let i = 0; i < n; i++) {
       const done = await waitPhase(env, `p${i}`);
@@ -441,7 +441,7 @@ describe.skipIf(!findBwrap())('NodeAgent: warm sandboxes (bwrap kept from Pod to
 
   it('does not hold Pods back behind long-running ones: more Pods than slots all run at once', async () => {
     env = await setup();
-    const n = 2 * Math.max(4, 2 * availableParallelism());
+    const n = 2 * Math.min(32, 8 * availableParallelism());
     for (let i = 0; i < n; i++) await create(env, pod(`long${i}`, { command: ['sleep', '30'] }));
     const started = Date.now();
     await until(async () => {
