@@ -76,9 +76,9 @@ export class NodeAgent {
     await this.launcher.start((ev) => this.onLauncherEvent(ev));
     if (this.bwrap && this.opts.warmSandboxes !== false) {
       // Enough slots to keep every core busy with short steps while this process is busy with their
-      // news; more Pods at once queue briefly, then get sandboxes of their own. On 2 cores the fan of
-      // 1,000 `true` Pods took 2.35 s with 4 slots, 2.07 s with 8, 1.96 s with 16 and 3.35 s with 32
-      // (more slots than the agent can turn round stall the queue, and the waiting Pods go fresh).
+      // news; more Pods at once queue for one while slots turn over. On 2 cores the fan of 1,000 `true`
+      // Pods took 2.35 s with 4 slots, 2.07 s with 8, 2.0 s with 16 or 32 and 2.45 s with 64 (each new
+      // slot is a bwrap start).
       const max = Math.min(32, 8 * availableParallelism());
       this.warm = new WarmSandboxes({ dataDir: this.opts.dataDir, bwrap: this.bwrap, launcher: this.launcher, hostname: this.nodeName, max, logger: this.logger });
     }

@@ -462,6 +462,7 @@ export class PodRunner {
     if (!r) return;
     if (ev.t === 'started') {
       if (!r.running) return;
+      if (this.slot) this.env.warm?.started(this.slot);
       r.status.state = { running: { startedAt: rfc3339(new Date(ev.startedAt)) } };
       r.status.started = true;
       r.status.containerID = `argosy://${this.pod.metadata.uid}/${r.spec.name}/${r.status.restartCount}`;

@@ -35,6 +35,8 @@ export class WarmSandboxes {
   private count = 0;
   private waiting: ((slot: WarmSlotSpec | undefined) => void)[] = [];
   private lastRelease = 0;
+  /** When each busy slot's container started (as this process heard of it). */
+  private startedAt = new Map<number, number>();
   private stallTimer?: NodeJS.Timeout;
   private readonly root: string;
 
@@ -77,11 +79,17 @@ export class WarmSandboxes {
     }
   }
 
+  /** The container in the slot has started: from now on its Pod may be one that holds the slot long. */
+  started(slot: WarmSlotSpec): void {
+    if (!this.startedAt.has(slot.slot)) this.startedAt.set(slot.slot, Date.now());
+  }
+
   /**
    * The Pod is done with the slot: its containers have exited (the sandbox's shell killed what they
    * left running) and its outputs were read.
    */
   release(slot: WarmSlotSpec): void {
+    this.startedAt.delete(slot.slot);
     try {
       unlinkSync(join(this.root, String(slot.slot), 'owner'));
     } catch {}
@@ -133,9 +141,11 @@ export class WarmSandboxes {
   }
 
   /**
-   * When no slot has come free for STALL_MS, the waiting Pods get sandboxes of their own. A timer that
-   * fires late means the event loop was busy (a burst of Pods being prepared, say), and releases may be
-   * waiting behind it: then look again shortly, for up to MAX_DEFER_MS, before deciding.
+   * When no slot has come free for STALL_MS and every taken slot holds a container that has run for
+   * STALL_MS, the waiting Pods get sandboxes of their own. Until then the slots are turning over, or
+   * still starting (a burst makes new sandboxes one after another in each launcher). A timer that fires
+   * late means the event loop was busy, and releases may be waiting behind it: look again shortly.
+   * After MAX_DEFER_MS of waiting the Pods go their own way regardless.
    */
   private watchStall(): void {
     if (this.stallTimer) return;
@@ -151,6 +161,9 @@ export class WarmSandboxes {
       if (now - due > LATE_MS && now - since < MAX_DEFER_MS) return arm(LATE_MS);
       const quiet = now - this.lastRelease;
       if (quiet < STALL_MS) return arm(STALL_MS - quiet);
+      let longRunning = 0;
+      for (const t of this.startedAt.values()) if (now - t >= STALL_MS) longRunning++;
+      if (longRunning < this.count - this.free.length && now - since < MAX_DEFER_MS) return arm(STALL_MS);
       for (const w of this.waiting.splice(0)) w(undefined);
     };
     arm(STALL_MS);
