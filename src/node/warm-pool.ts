@@ -145,7 +145,7 @@ export class WarmSandboxes {
    * STALL_MS, the waiting Pods get sandboxes of their own. Until then the slots are turning over, or
    * still starting (a burst makes new sandboxes one after another in each launcher). A timer that fires
    * late means the event loop was busy, and releases may be waiting behind it: look again shortly.
-   * After MAX_DEFER_MS of waiting the Pods go their own way regardless.
+   * After MAX_DEFER_MS of waiting the Pods go their own way regardless, at most `max` at a time.
    */
   private watchStall(): void {
     if (this.stallTimer) return;
@@ -164,7 +164,10 @@ export class WarmSandboxes {
       let longRunning = 0;
       for (const t of this.startedAt.values()) if (now - t >= STALL_MS) longRunning++;
       if (longRunning < this.count - this.free.length && now - since < MAX_DEFER_MS) return arm(STALL_MS);
-      for (const w of this.waiting.splice(0)) w(undefined);
+      // A bounded batch: thousands of fresh sandboxes at once would swamp the launchers for seconds
+      // (a 5,000-Pod fan-out did), and the slots may turn over again meanwhile.
+      for (const w of this.waiting.splice(0, this.opts.max)) w(undefined);
+      if (this.waiting.length) arm(STALL_MS);
     };
     arm(STALL_MS);
   }

@@ -47,7 +47,6 @@ export class WarmSlot {
 
   spawnSandbox() {
     // The agent made the root (and resets it between Pods): it may hold the next Pod's files already.
-    // DEVS: what /dev holds to begin with (globs are built into the shell: no process to list them).
     const [bwrap, ...args] = this.spec.args;
     const child = spawn(bwrap, [...args, '--as-pid-1', '--chdir', '/', '--', '/bin/sh', '-s'], { stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'], env: {}, detached: true });
     this.child = child;
@@ -60,6 +59,7 @@ export class WarmSlot {
     child.stderr.on('data', (d) => (errText = (errText + d).slice(-2000)));
     child.stdio[3].on('data', (d) => this.onOutput('stdout', d));
     child.stdio[4].on('data', (d) => this.onOutput('stderr', d));
+    // DEVS: what /dev holds to begin with (globs are built into the shell: no process to list them).
     child.stdin.write('set -- /dev/* /dev/.[!.]*; DEVS="$*"; set --\n');
     child.on('close', () => {
       this.closed = true;
