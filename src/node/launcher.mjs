@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LogWriter, exitCodeOf, onJsonLines, writeExitRecord } from './runtime.mjs';
+import { LogWriter, exitCodeOf, killGroup, onJsonLines, writeExitRecord } from './runtime.mjs';
 import { WarmSlot } from './warm-slot.mjs';
 
 /**
@@ -187,14 +187,7 @@ export function createLauncherCore(emit) {
   function kill(msg) {
     const g = groups.get(msg.gid);
     if (g?.mode === 'warm') return g.slot.signal('SIGKILL');
-    if (!g?.child) return;
-    try {
-      process.kill(-g.child.pid, 'SIGKILL');
-    } catch {
-      try {
-        g.child.kill('SIGKILL');
-      } catch {}
-    }
+    if (g?.child) killGroup(g.child);
   }
 
   function handle(msg) {

@@ -95,3 +95,14 @@ export function onJsonLines(stream, fn) {
     }
   });
 }
+
+/** SIGKILL a child started with `detached: true` and everything in its process group (or the child alone). */
+export function killGroup(child) {
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    try {
+      child.kill('SIGKILL');
+    } catch {}
+  }
+}

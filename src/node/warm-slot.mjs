@@ -18,7 +18,7 @@ import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { LogWriter, writeExitRecord } from './runtime.mjs';
+import { LogWriter, killGroup, writeExitRecord } from './runtime.mjs';
 
 const quote = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -184,13 +184,6 @@ export class WarmSlot {
   /** Tear the sandbox down now; at shutdown nothing is recorded, otherwise a later start makes a new one. */
   kill(shutdown = true) {
     if (shutdown) this.shuttingDown = true;
-    if (!this.child || this.closed) return;
-    try {
-      process.kill(-this.child.pid, 'SIGKILL');
-    } catch {
-      try {
-        this.child.kill('SIGKILL');
-      } catch {}
-    }
+    if (this.child && !this.closed) killGroup(this.child);
   }
 }
