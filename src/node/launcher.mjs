@@ -38,7 +38,7 @@ export function createLauncherCore(emit) {
         if (ev.t === 'groupExited') groups.delete(ev.gid);
         emit(ev);
       };
-      slot = new WarmSlot(msg.warm, onEvent, () => {});
+      slot = new WarmSlot(msg.warm, onEvent);
       slots.set(msg.warm.slot, slot);
     }
     groups.set(msg.gid, { gid: msg.gid, mode: 'warm', slot });

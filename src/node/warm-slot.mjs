@@ -28,12 +28,10 @@ export class WarmSlot {
   /**
    * @param spec {{slot:number, rootfs:string, args:string[]}}
    * @param emit (ev) => void — launcher events, as for a direct-mode sandbox
-   * @param onEnd () => void — the sandbox is gone (a later start makes a new one)
    */
-  constructor(spec, emit, onEnd) {
+  constructor(spec, emit) {
     this.spec = spec;
     this.emit = emit;
-    this.onEnd = onEnd;
     this.nonce = randomBytes(8).toString('hex');
     this.seq = 0;
     this.run = undefined;
@@ -66,7 +64,6 @@ export class WarmSlot {
       const run = this.run;
       // The sandbox died under a running container: report it killed, with what the sandbox said.
       if (run) this.finish(run, { code: 137, message: errText.trim() ? `the sandbox ended: ${errText.trim().split('\n').pop()}` : undefined });
-      this.onEnd();
     });
   }
 
