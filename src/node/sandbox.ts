@@ -73,7 +73,10 @@ export function resetRootfsSync(rootfs: string, mounts: string[]): void {
   const clean = (rel: string) => {
     const expected = plan.children.get(rel);
     let seen = 0;
-    for (const e of readdirSync(join(rootfs, rel))) {
+    // Entries' own kinds (a link is never followed): a Pod that turned /tmp into a link to a host path
+    // must not have the agent empty that path.
+    for (const ent of readdirSync(join(rootfs, rel), { withFileTypes: true })) {
+      const e = ent.name;
       const r = rel ? `${rel}/${e}` : e;
       const p = join(rootfs, r);
       if (!rel && plan.links.has(e)) {
@@ -88,13 +91,13 @@ export function resetRootfsSync(rootfs: string, mounts: string[]): void {
       } else if (plan.mounts.has(r)) {
         seen++;
         continue; // a mount point: empty out here, and never ours to touch
-      } else if (plan.dirs.has(r)) {
+      } else if (plan.dirs.has(r) && ent.isDirectory()) {
         try {
           clean(r);
           seen++;
           continue;
         } catch {
-          // not a directory any more: replaced below
+          // cannot be emptied: replaced below
         }
       }
       rmSync(p, { recursive: true, force: true });
@@ -105,6 +108,47 @@ export function resetRootfsSync(rootfs: string, mounts: string[]): void {
   if (damaged) prepareRootfsSync(rootfs);
 }
 
+/** The kept dirs' change times after a reset (see rootfsUnchanged). */
+export type RootSnapshot = bigint[];
+
+/** How far in the past a change time must lie to be trusted: file times tick with the kernel's coarse clock. */
+const SETTLED_NS = 50_000_000n;
+
+/**
+ * The change times (ctime: entries added, removed or renamed, mode or owner changed) of the root and
+ * every kept dir, as a reset left them; undefined when one is too recent to tell a later change in the
+ * same clock tick from this one (the next release then resets again, and a settled root is snapshotted).
+ */
+export function rootfsSnapshot(rootfs: string, mounts: string[]): RootSnapshot | undefined {
+  const now = BigInt(Date.now()) * 1_000_000n;
+  const snap: RootSnapshot = [];
+  for (const d of keptDirs(mounts)) {
+    const st = lstatSync(join(rootfs, d), { bigint: true });
+    if (!st.isDirectory() || now - st.ctimeNs < SETTLED_NS) return undefined;
+    snap.push(st.ctimeNs);
+  }
+  return snap;
+}
+
+/**
+ * True when nothing changed in the root since the snapshot: after a reset the kept dirs hold only kept
+ * dirs, mount points and links, so anything a Pod made or removed anywhere changed the ctime of one of
+ * them. A dozen stats, against a reset's dozen directory reads and their arrays.
+ */
+export function rootfsUnchanged(rootfs: string, mounts: string[], snap: RootSnapshot): boolean {
+  const dirs = keptDirs(mounts);
+  for (let i = 0; i < dirs.length; i++) {
+    const st = lstatSync(join(rootfs, dirs[i]), { bigint: true, throwIfNoEntry: false });
+    if (!st || !st.isDirectory() || st.ctimeNs !== snap[i]) return false;
+  }
+  return true;
+}
+
+function keptDirs(mounts: string[]): string[] {
+  const plan = resetPlan(mounts);
+  return (plan.kept ??= ['', ...plan.dirs]);
+}
+
 interface ResetPlan {
   /** Skeleton dirs and the dirs above mount points: emptied, kept. */
   dirs: Set<string>;
@@ -112,6 +156,8 @@ interface ResetPlan {
   links: Map<string, string>;
   /** How many kept entries each kept dir ('' is the root) holds when whole. */
   children: Map<string, number>;
+  /** The root and the kept dirs, in a fixed order (rootfsSnapshot). */
+  kept?: string[];
 }
 
 let plans = new Map<string, ResetPlan>();

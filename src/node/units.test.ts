@@ -1,11 +1,11 @@
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expand } from './env.js';
 import { parseImage, resolveImage, unmappedImageMessage } from './images.js';
 import { parseLogText } from './logs.js';
-import { prepareRootfsSync, resetRootfsSync } from './sandbox.js';
+import { prepareRootfsSync, resetRootfsSync, rootfsSnapshot, rootfsUnchanged } from './sandbox.js';
 import { hostPathFor } from './volumes.js';
 
 describe('image map', () => {
@@ -98,6 +98,44 @@ describe('warm sandbox root reset', () => {
       expect(tree(root)).toEqual(clean);
     } finally {
       rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('tells from the dirs\' change times whether a Pod changed the root, and never follows its links', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'argosy-snap-'));
+    const outside = mkdtempSync(join(tmpdir(), 'argosy-outside-'));
+    try {
+      prepareRootfsSync(root);
+      const mounts = ['usr', 'proc', '.argosy/images'];
+      for (const m of mounts) mkdirSync(join(root, m), { recursive: true });
+      writeFileSync(join(outside, 'keep'), 'k');
+      const settle = () => new Promise((r) => setTimeout(r, 80));
+      const damage: [string, () => void][] = [
+        ['a file in /tmp', () => writeFileSync(join(root, 'tmp', 'x'), 'x')],
+        ['a dot file at the root', () => writeFileSync(join(root, '.x'), 'x')],
+        ['a dir in /var/tmp', () => mkdirSync(join(root, 'var', 'tmp', 'd'))],
+        ['a file beside a mount point', () => writeFileSync(join(root, '.argosy', 'left'), 'z')],
+        ['a skeleton dir removed', () => rmSync(join(root, 'mnt'), { recursive: true })],
+        ['a skeleton dir made a mode it did not have', () => chmodSync(join(root, 'media'), 0o700)],
+        // A link to a host path: the reset must remove the link, never empty what it points at.
+        ['a skeleton dir made a link', () => (rmSync(join(root, 'srv'), { recursive: true }), symlinkSync(outside, join(root, 'srv')))],
+      ];
+      if (lstatSync(join(root, 'bin'), { throwIfNoEntry: false })?.isSymbolicLink()) damage.push(['/bin no longer a link', () => (rmSync(join(root, 'bin')), mkdirSync(join(root, 'bin')))]);
+      for (const [what, act] of damage) {
+        resetRootfsSync(root, mounts);
+        expect(readdirSync(outside), 'what a link pointed at').toEqual(['keep']);
+        await settle();
+        const snap = rootfsSnapshot(root, mounts);
+        expect(snap, what).toBeDefined();
+        expect(rootfsUnchanged(root, mounts, snap!), `${what}: before`).toBe(true);
+        act();
+        expect(rootfsUnchanged(root, mounts, snap!), what).toBe(false);
+      }
+      resetRootfsSync(root, mounts);
+      expect(readdirSync(outside), 'what a link pointed at').toEqual(['keep']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+      rmSync(outside, { recursive: true, force: true });
     }
   });
 });

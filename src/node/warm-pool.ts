@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Launcher, WarmSlotSpec } from './launcher.js';
-import { bwrapArgs, mountTargets, prepareRootfsSync, resetRootfsSync } from './sandbox.js';
+import { bwrapArgs, mountTargets, prepareRootfsSync, resetRootfsSync, rootfsSnapshot, rootfsUnchanged, type RootSnapshot } from './sandbox.js';
 
 /**
  * How long Pods wait for a slot when all are taken and none has come free: then they get sandboxes of
@@ -37,6 +37,8 @@ export class WarmSandboxes {
   private lastRelease = 0;
   /** When each busy slot's container started (as this process heard of it). */
   private startedAt = new Map<number, number>();
+  /** Each slot's root as its last reset left it: a Pod that changed nothing needs no reset. */
+  private snapshots = new Map<number, RootSnapshot>();
   private stallTimer?: NodeJS.Timeout;
   private readonly root: string;
 
@@ -94,7 +96,14 @@ export class WarmSandboxes {
       unlinkSync(join(this.root, String(slot.slot), 'owner'));
     } catch {}
     try {
-      resetRootfsSync(slot.rootfs, this.mounts(slot));
+      const mounts = this.mounts(slot);
+      const snap = this.snapshots.get(slot.slot);
+      if (!snap || !rootfsUnchanged(slot.rootfs, mounts, snap)) {
+        this.snapshots.delete(slot.slot);
+        resetRootfsSync(slot.rootfs, mounts);
+        const settled = rootfsSnapshot(slot.rootfs, mounts);
+        if (settled) this.snapshots.set(slot.slot, settled);
+      }
     } catch (err) {
       // A root that cannot be reset is not handed out again.
       this.opts.logger?.warn(`warm sandbox ${slot.slot}: cannot reset its root (${(err as Error).message}); it is not used again`);
