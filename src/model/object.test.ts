@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clone } from './object.js';
+import { clone, deepFreeze, jsonOf, statusJson } from './object.js';
 
 describe('clone', () => {
   it('copies as a JSON round trip would', () => {
@@ -28,5 +28,21 @@ describe('clone', () => {
     out.list[0].x = 2;
     out.map.k.v = 2;
     expect(input).toEqual({ list: [{ x: 1 }], map: { k: { v: 1 } } });
+  });
+});
+
+describe('statusJson', () => {
+  it('is JSON.stringify, built from the cached texts of frozen nodes', () => {
+    const done = deepFreeze({ id: 'a', phase: 'Succeeded', children: ['b'] });
+    jsonOf(done);
+    const status = {
+      phase: 'Running',
+      skipped: undefined,
+      nodes: { a: done, b: { id: 'b', phase: 'Running', message: undefined, n: NaN }, '7': { id: '7' }, gone: undefined },
+      outputs: { parameters: [{ name: 'p', value: undefined }] },
+    };
+    expect(statusJson(status)).toBe(JSON.stringify(status));
+    expect(statusJson({ phase: 'Pending' })).toBe(JSON.stringify({ phase: 'Pending' }));
+    expect(statusJson(undefined)).toBe(undefined);
   });
 });

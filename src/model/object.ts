@@ -115,6 +115,33 @@ export function knownJson(value: unknown, text: string): void {
   if (value && typeof value === 'object' && Object.isFrozen(value)) jsonCache.set(value, text);
 }
 
+/**
+ * JSON.stringify of a workflow-like status, built from the texts jsonOf keeps for its frozen map
+ * entries (`nodes`): after a pass that changed a few nodes of thousands, only those are serialised.
+ */
+export function statusJson(status: Record<string, unknown> | undefined, mapKey = 'nodes'): string | undefined {
+  if (!status || typeof status !== 'object' || Array.isArray(status) || typeof (status as { toJSON?: unknown }).toJSON === 'function') return JSON.stringify(status);
+  const map = status[mapKey];
+  if (!map || typeof map !== 'object' || Array.isArray(map) || typeof (map as { toJSON?: unknown }).toJSON === 'function') return JSON.stringify(status);
+  const parts: string[] = [];
+  for (const k of Object.keys(status)) {
+    const v = status[k];
+    if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+    if (k !== mapKey) {
+      parts.push(`${JSON.stringify(k)}:${JSON.stringify(v)}`);
+      continue;
+    }
+    const entries: string[] = [];
+    for (const id of Object.keys(map)) {
+      const n = (map as Record<string, unknown>)[id];
+      if (n === undefined || typeof n === 'function' || typeof n === 'symbol') continue;
+      entries.push(`${JSON.stringify(id)}:${jsonOf(n)}`);
+    }
+    parts.push(`${JSON.stringify(k)}:{${entries.join(',')}}`);
+  }
+  return `{${parts.join(',')}}`;
+}
+
 /** Freeze a JSON value all the way down so an accidental mutation throws instead of corrupting shared state. */
 export function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {

@@ -48,7 +48,7 @@ templates:
     expect(h1.boundaryID).toBe('wf');
     expect(root.children).toEqual([g0.id]);
     expect(h1.children).toEqual([r.byDisplayName('[1]').id]);
-    expect(root.outboundNodes?.sort()).toEqual([r.byDisplayName('hello2a').id, r.byDisplayName('hello2b').id].sort());
+    expect([...(root.outboundNodes ?? [])].sort()).toEqual([r.byDisplayName('hello2a').id, r.byDisplayName('hello2b').id].sort());
     expect(r.podsCreated).toContain(`wf-say-${fnv32a('wf[0].hello1')}`);
   });
 
@@ -171,8 +171,18 @@ ${extra}
     const [a, b, c, d] = ['A', 'B', 'C', 'D'].map((n) => r.byDisplayName(n));
     expect(a.name).toBe('wf.A');
     expect(r.byDisplayName('wf').children).toEqual([a.id]);
-    expect(a.children?.sort()).toEqual([b.id, c.id].sort());
+    expect([...(a.children ?? [])].sort()).toEqual([b.id, c.id].sort());
     expect(b.children).toEqual([d.id]);
+    expect(r.byDisplayName('wf').outboundNodes).toEqual([d.id]);
+  });
+
+  it('links a task under dependencies that finished passes earlier (their stored nodes are shared, frozen)', () => {
+    // C takes longer: B is done and frozen, as the store keeps it, when D is linked under it.
+    const r = simulate(diamond(), { run: (p) => ((p.metadata.name ?? '').endsWith(String(fnv32a('wf.C'))) ? { seconds: 5 } : {}) });
+    expect(r.workflow.status?.phase).toBe('Succeeded');
+    const [b, c, d] = ['B', 'C', 'D'].map((n) => r.byDisplayName(n));
+    expect(b.children).toEqual([d.id]);
+    expect(c.children).toEqual([d.id]);
     expect(r.byDisplayName('wf').outboundNodes).toEqual([d.id]);
   });
 

@@ -17,6 +17,7 @@ import type {
   TemplateRef,
   Workflow,
   WorkflowSpec,
+  WorkflowStatus,
   WorkflowTaskResult,
   WorkflowTemplate,
 } from '../model/argo.js';
@@ -101,6 +102,27 @@ interface ContainerStatus {
   state?: { running?: object; terminated?: { exitCode: number; reason?: string }; waiting?: { reason?: string } };
 }
 
+/**
+ * The status a pass works on. Nodes that are done (fulfilled) and frozen, as a store hands them out,
+ * are shared with the stored copy, not copied: a pass does not change them (a write would throw), and
+ * in a big workflow they are almost all of the status, which used to be copied, frozen and serialised
+ * whole on every pass; the controller now only freezes and serialises what is new (statusJson). Nodes
+ * still in progress are copied, so a pass can change them in place.
+ */
+function workingStatus(status: WorkflowStatus | undefined): WorkflowStatus | undefined {
+  if (!status || typeof status !== 'object') return clone(status);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(status)) {
+    if (k === 'nodes' && v && typeof v === 'object') {
+      const nodes: Record<string, NodeStatus> = {};
+      for (const [id, n] of Object.entries(v as Record<string, NodeStatus>)) nodes[id] = Object.isFrozen(n) && isFulfilled(n) ? n : clone(n);
+      out[k] = nodes;
+    } else if (k === 'storedWorkflowTemplateSpec' && Object.isFrozen(v)) out[k] = v; // only ever read
+    else out[k] = clone(v);
+  }
+  return out as WorkflowStatus;
+}
+
 export function operate(input: Workflow, env: OperatorEnv): OperatorResult {
   return new Operator(input, env).run();
 }
@@ -123,9 +145,10 @@ class Operator {
     private readonly env: OperatorEnv,
   ) {
     // The spec is shared, not copied: the operator never writes it (stored objects are frozen, so a
-    // write would throw), and copying a big spec on every pass was a large part of a reconcile.
+    // write would throw), and copying a big spec on every pass was a large part of a reconcile. So are
+    // the nodes that are done (see workingStatus).
     const wf = {} as Record<string, unknown>;
-    for (const [k, v] of Object.entries(input)) wf[k] = k === 'spec' ? v : clone(v);
+    for (const [k, v] of Object.entries(input)) wf[k] = k === 'spec' ? v : k === 'status' ? workingStatus(v as WorkflowStatus | undefined) : clone(v);
     this.wf = wf as unknown as Workflow;
     this.now = rfc3339(env.now);
     this.result = { workflow: this.wf, createPods: [], deletePods: [], events: [], configMapWrites: [], httpRequests: [], resourceActions: [], dataActions: [] };
@@ -496,9 +519,24 @@ class Operator {
     return node;
   }
 
-  private addChild(parent: NodeStatus, child: NodeStatus): void {
-    parent.children ??= [];
-    if (!parent.children.includes(child.id)) parent.children.push(child.id);
+  /** Link child under parent; returns the parent as it now is (a node that was done is copied first). */
+  private addChild(parent: NodeStatus, child: NodeStatus): NodeStatus {
+    if (parent.children?.includes(child.id)) return parent;
+    const p = this.editable(parent);
+    (p.children ??= []).push(child.id);
+    return p;
+  }
+
+  /**
+   * A node this pass may change: nodes that were done when the pass began are the stored, frozen
+   * objects (workingStatus), so one of those is replaced by a copy first. Only for the changes a
+   * finished node still takes (a later task linked under it); anything else is a bug, and throws.
+   */
+  private editable(node: NodeStatus): NodeStatus {
+    if (!Object.isFrozen(node)) return node;
+    const copy = clone(node);
+    this.nodes[node.id] = copy;
+    return copy;
   }
 
   // ---------------------------------------------------------------- templates
@@ -1201,7 +1239,7 @@ class Operator {
         if (!fire) continue;
       }
       const h = this.executeTemplate(hookName, { name, template: hook.template, templateRef: hook.templateRef }, ctx, this.substituteArgs(hook.arguments, scope), { boundaryId, hooked: true, onExit: true });
-      if (h) this.addChild(child, h);
+      if (h) child = this.addChild(child, h);
     }
     const exitTemplate = inv.hooks?.exit?.template ?? inv.onExit;
     const exitRef = inv.hooks?.exit?.templateRef;
@@ -1218,7 +1256,7 @@ class Operator {
       { boundaryId, onExit: true, hooked: true },
     );
     if (!exitNode) return { ...child, phase: 'Running' };
-    this.addChild(child, exitNode);
+    child = this.addChild(child, exitNode);
     if (!isFulfilled(exitNode)) return { ...child, phase: 'Running' };
     return child;
   }

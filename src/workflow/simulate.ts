@@ -3,7 +3,7 @@
 // that into Pod status and a task result exactly as the node agent and executor would.
 import { ANNOTATION_NODE_ID } from '../model/argo.js';
 import type { NodeStatus, Outputs, Template, Workflow, WorkflowTaskResult, WorkflowTemplate } from '../model/argo.js';
-import { type KObject, clone, rfc3339 } from '../model/object.js';
+import { type KObject, clone, deepFreeze, rfc3339 } from '../model/object.js';
 import { trimOneNewline } from './executor.js';
 import { type OperatorEnv, type OperatorResult, operate } from './operator.js';
 import { ANNOTATION_TEMPLATE } from './pod.js';
@@ -63,6 +63,8 @@ export function simulate(input: Workflow, opts: SimOptions = {}): SimResult {
     };
     const r = operate(wf, env);
     wf = r.workflow;
+    // As the controller hands it to the store: the next pass shares the nodes that are done.
+    deepFreeze(wf.status);
     for (const w of r.configMapWrites) {
       const k = `${w.namespace}/${w.name}`;
       const cm = configMaps.get(k) ?? { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: w.name, namespace: w.namespace }, data: {} };
