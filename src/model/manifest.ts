@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import type { Document, Node as YamlNode, Pair, Tags } from 'yaml';
 import type { KObject } from './object.js';
+import { fastParseYaml } from './yaml-fast.js';
 
 export type FieldPath = (string | number)[];
 
@@ -116,8 +117,46 @@ function relaxClosingLines(text: string): string {
   return lines.join('\n');
 }
 
+/** Every document of a text as the full parser reads it (null: empty; an Error: one it cannot read). */
+export function fullParseYaml(text: string): unknown[] {
+  return parseStream(text).docs.map((d) => (d.errors.length ? new Error(d.errors[0].message) : d.toJS({ maxAliasCount: 1000 }) ?? null));
+}
+
+/**
+ * The manifests of a text the fast reader could read whole (yaml-fast.ts), all of them well-formed;
+ * undefined otherwise, and the full parser reads it (and reports what is wrong, with lines). Lines of
+ * fields are looked up in a full parse, made the first time one is asked for.
+ */
+function fastManifests(text: string, fileName: string): Manifest[] | undefined {
+  const values = fastParseYaml(text);
+  if (!values) return undefined;
+  let full: { docs: Document.Parsed[]; lineCounter: LineCounter } | undefined;
+  const out: Manifest[] = [];
+  for (let index = 0; index < values.length; index++) {
+    const obj = values[index] as Record<string, unknown> | null;
+    if (obj === null) continue;
+    if (typeof obj !== 'object' || Array.isArray(obj)) return undefined;
+    if (typeof obj.apiVersion !== 'string' || !obj.apiVersion || typeof obj.kind !== 'string' || !obj.kind) return undefined;
+    if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
+    if (typeof obj.metadata !== 'object' || Array.isArray(obj.metadata)) return undefined;
+    out.push({
+      object: obj as unknown as KObject,
+      file: fileName,
+      index,
+      line: (path) => {
+        full ??= parseStream(text);
+        const doc = full.docs[index];
+        return doc && lookupLine(full.lineCounter, doc, typeof path === 'string' ? parseFieldPath(path) : path);
+      },
+    });
+  }
+  return out;
+}
+
 /** Parses every document of a YAML (1.1) or JSON text into a manifest. */
 export function parseManifests(text: string, fileName: string): Manifest[] {
+  const fast = fastManifests(text, fileName);
+  if (fast) return fast;
   let { docs: list, lineCounter } = parseStream(text);
   if (list.some((d) => d.errors.length > 0)) {
     const retry = parseStream(relaxClosingLines(text));
