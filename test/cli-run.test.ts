@@ -170,6 +170,37 @@ describe('the sandbox filesystem', () => {
   });
 });
 
+describe('output files', () => {
+  it("reads a step's links as the step sees them: a link to a host file yields nothing of it", () => {
+    const secret = join(dir, 'host-secret');
+    writeFileSync(secret, 'host secret');
+    const f = file(
+      'links.yaml',
+      `apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata: {name: links}
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    container: {image: alpine, command: [sh, -c, "echo mine > /tmp/real; ln -s real /tmp/ok; ln -s ${secret} /tmp/stolen"]}
+    outputs:
+      parameters:
+      - {name: ok, valueFrom: {path: /tmp/ok}}
+      - {name: stolen, valueFrom: {path: /tmp/stolen}}
+`,
+    );
+    const r = argosy(['run', f, '-o', 'json']);
+    expect(r.out).not.toContain('host secret');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out).status.nodes.links.message).toBe('failed to save outputs: open /tmp/stolen: no such file or directory');
+    const ok = file('link-ok.yaml', `apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {name: linkok}\nspec:\n  entrypoint: main\n  templates:\n  - name: main\n    container: {image: alpine, command: [sh, -c, "mkdir /tmp/d; echo mine > /tmp/d/real; ln -s d/real /tmp/ok"]}\n    outputs:\n      parameters: [{name: ok, valueFrom: {path: /tmp/ok}}]\n`);
+    const r2 = argosy(['run', ok, '-o', 'json']);
+    expect(r2.code).toBe(0);
+    expect(JSON.parse(r2.out).status.nodes.linkok.outputs.parameters).toEqual([{ name: 'ok', value: 'mine' }]);
+  });
+});
+
 describe('container sets', () => {
   it("saves a container set's outputs once all its containers have ended, not when main has", () => {
     // `writer` produces the output after `main` has already ended.

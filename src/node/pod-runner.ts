@@ -12,7 +12,7 @@ import type { Launcher, LauncherEvent, WarmSlotSpec } from './launcher.js';
 import { readStdout } from './logs.js';
 import { bwrapArgs, prepareRootfsSync } from './sandbox.js';
 import type { Container, ContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from './types.js';
-import { type Bind, type PreparedVolume, containerBinds, hostPathFor, podDirOf, prepareVolumes } from './volumes.js';
+import { type Bind, type PreparedVolume, containerBinds, podDirOf, prepareVolumes, resolveHostPath } from './volumes.js';
 import type { WarmSandboxes } from './warm-pool.js';
 
 export interface Logger {
@@ -723,7 +723,7 @@ export class PodRunner {
   hostPath(container: string, path: string): string {
     if (!this.env.bwrap) return path;
     const own = this.byName.get(container)?.binds ?? [];
-    return hostPathFor(path, [...own, ...this.allBinds.filter((b) => !own.some((o) => o.target === b.target))], this.rootfs);
+    return resolveHostPath(path, [...own, ...this.allBinds.filter((b) => !own.some((o) => o.target === b.target))], this.rootfs);
   }
 
   context(): PodContext {

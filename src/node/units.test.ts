@@ -6,7 +6,7 @@ import { expand } from './env.js';
 import { parseImage, resolveImage, unmappedImageMessage } from './images.js';
 import { parseLogText } from './logs.js';
 import { prepareRootfsSync, resetRootfsSync, rootfsSnapshot, rootfsUnchanged } from './sandbox.js';
-import { hostPathFor } from './volumes.js';
+import { hostPathFor, resolveHostPath } from './volumes.js';
 
 describe('image map', () => {
   it('normalises references: registry, library/ prefix, tag and digest', () => {
@@ -55,6 +55,33 @@ describe('hostPathFor', () => {
     expect(hostPathFor('/work/a', binds, '/r')).toBe('/h/work/a');
     expect(hostPathFor('/workshop/a', binds, '/r')).toBe('/r/workshop/a');
     expect(hostPathFor('/tmp/x', binds, '/r')).toBe('/r/tmp/x');
+  });
+
+  it("follows a step's links inside its own view, never out to the host's files", () => {
+    const base = mkdtempSync(join(tmpdir(), 'argosy-links-'));
+    try {
+      const root = join(base, 'rootfs');
+      const vol = join(base, 'vol');
+      for (const d of [join(root, 'tmp', 'real'), join(root, 'etc'), vol]) mkdirSync(d, { recursive: true });
+      writeFileSync(join(base, 'secret'), 'host secret');
+      const binds = [{ source: vol, target: '/work', readOnly: false }];
+      // Absolute, relative and chained links, through a mount and back out of it.
+      symlinkSync(join(base, 'secret'), join(root, 'tmp', 'abs'));
+      symlinkSync('../../../../../../../../secret', join(root, 'tmp', 'rel'));
+      symlinkSync('real', join(root, 'tmp', 'here'));
+      symlinkSync('/tmp/here', join(vol, 'via'));
+      symlinkSync('/work/via', join(root, 'tmp', 'chain'));
+      symlinkSync('loop', join(root, 'tmp', 'loop'));
+      expect(resolveHostPath('/tmp/abs', binds, root)).toBe(join(root, base, 'secret'));
+      expect(resolveHostPath('/tmp/rel', binds, root)).toBe(join(root, 'secret'));
+      expect(resolveHostPath('/tmp/here/f', binds, root)).toBe(join(root, 'tmp', 'real', 'f'));
+      expect(resolveHostPath('/tmp/chain/f', binds, root)).toBe(join(root, 'tmp', 'real', 'f'));
+      expect(resolveHostPath('/work/via/f', binds, root)).toBe(join(root, 'tmp', 'real', 'f'));
+      expect(resolveHostPath('/work/new/f', binds, root)).toBe(join(vol, 'new', 'f'));
+      expect(() => resolveHostPath('/tmp/loop', binds, root)).toThrow(/too many levels of symbolic links/);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,4 +1,5 @@
 // Pod volumes as host directories, bound into the Pod's sandbox at each mount's path.
+import { lstatSync, readlinkSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { ConfigError, type RefSource, configMapData, fieldRefValue, secretData } from './env.js';
@@ -124,7 +125,6 @@ export function containerBinds(c: Container, volumes: Map<string, PreparedVolume
   return out;
 }
 
-/** Create subPath directories that do not exist yet, as the kubelet does. */
 /**
  * The host path backing `path` as container `binds` see it: the deepest mount containing it, else
  * the sandbox root (`rootfs`). With sandbox 'none' there is no root to map: paths are host paths.
@@ -139,4 +139,37 @@ export function hostPathFor(path: string, binds: Bind[], rootfs: string | undefi
   }
   if (best) return join(best.source, p.slice(best.target.length));
   return rootfs ? join(rootfs, p) : p;
+}
+
+/** As many links as Linux follows in one path before it gives up (ELOOP). */
+const MAX_LINKS = 40;
+
+/**
+ * hostPathFor with the symbolic links on the way followed as the container sees them: a link the step
+ * made (`/tmp/out -> /home/me/.ssh/id_rsa`, or `../../..` enough times) points into the sandbox's own
+ * view, never at the host's files, when the agent reads outputs or writes inputs there. Mount points
+ * are taken as they are (their host sources were resolved by the host when they were bound).
+ */
+export function resolveHostPath(path: string, binds: Bind[], rootfs: string | undefined): string {
+  if (!rootfs) return hostPathFor(path, binds, rootfs);
+  let parts = posix.normalize('/' + path).split('/').filter(Boolean);
+  let links = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const sub = '/' + parts.slice(0, i + 1).join('/');
+    if (binds.some((b) => b.target === sub)) continue;
+    const host = hostPathFor(sub, binds, rootfs);
+    let target: string;
+    try {
+      if (!lstatSync(host).isSymbolicLink()) continue;
+      target = readlinkSync(host);
+    } catch {
+      break; // the rest does not exist (yet): nothing more to follow
+    }
+    if (++links > MAX_LINKS) throw new Error(`${path}: too many levels of symbolic links`);
+    // Relative links resolve from the link's directory, all of whose parts are real directories by now.
+    const from = target.startsWith('/') ? '' : parts.slice(0, i).join('/');
+    parts = posix.normalize(`/${from}/${target}/${parts.slice(i + 1).join('/')}`).split('/').filter(Boolean);
+    i = -1; // the link's target may itself hold links: walk the new path from the top
+  }
+  return hostPathFor('/' + parts.join('/'), binds, rootfs);
 }
