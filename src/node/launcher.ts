@@ -12,10 +12,12 @@ export interface WarmSlotSpec {
   rootfs: string;
   /** bwrap and its options, without the command. */
   args: string[];
+  /** The dirs whose change times say whether a Pod changed the root (sandbox.ts RootTimes). */
+  kept?: string[];
 }
 
 export type LauncherCommand =
-  | { t: 'start'; gid: string; mode: 'direct' | 'supervisor'; argv: string[]; env: Record<string, string>; cwd?: string; name?: string; logDir: string; exitDir: string; marker?: string; clearExit?: boolean; warm?: WarmSlotSpec | { slot: number } }
+  | { t: 'start'; gid: string; mode: 'direct' | 'supervisor'; argv: string[]; env: Record<string, string>; cwd?: string; name?: string; logDir: string; exitDir: string; marker?: string; clearExit?: boolean; warm?: (WarmSlotSpec | { slot: number }) & { times?: boolean } }
   | { t: 'exec'; gid: string; name: string; argv: string[]; env: Record<string, string>; cwd?: string; marker?: string }
   | { t: 'signal'; gid: string; name?: string; sig: NodeJS.Signals }
   | { t: 'kill'; gid: string }
@@ -23,7 +25,7 @@ export type LauncherCommand =
 
 export type LauncherEvent =
   | { t: 'started'; gid: string; name: string; pid: number; startedAt: string }
-  | { t: 'exited'; gid: string; name: string; exitCode: number; startedAt: string; finishedAt: string; message?: string; startError?: boolean }
+  | { t: 'exited'; gid: string; name: string; exitCode: number; startedAt: string; finishedAt: string; message?: string; startError?: boolean; rootTimes?: string[] }
   | { t: 'groupExited'; gid: string }
   | { t: 'error'; gid: string; message: string };
 

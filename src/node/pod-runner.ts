@@ -98,6 +98,8 @@ export class PodRunner {
   /** The Pod's root: `<podDir>/rootfs`, or its warm sandbox's while it runs in one. */
   rootfs: string;
   private slot?: WarmSlotSpec;
+  /** The slot root's change times when its container ended (WarmSandboxes.release). */
+  private slotTimes?: string[];
   private runs: Run[] = [];
   private byName = new Map<string, Run>();
   private volumes = new Map<string, PreparedVolume>();
@@ -276,7 +278,7 @@ export class PodRunner {
     const slot = this.slot;
     if (!slot) return;
     this.slot = undefined;
-    this.env.warm?.release(slot);
+    this.env.warm?.release(slot, this.slotTimes);
   }
 
   private newRun(c: Container, kind: Kind): Run {
@@ -468,6 +470,8 @@ export class PodRunner {
       r.status.containerID = `argosy://${this.pod.metadata.uid}/${r.spec.name}/${r.status.restartCount}`;
       this.markDirty();
     } else if (ev.t === 'exited') {
+      // The warm sandbox's root as the (last) container left it: the release compares it with the snapshot.
+      if (this.slot) this.slotTimes = ev.rootTimes;
       void this.onExit(r, ev);
     }
   }

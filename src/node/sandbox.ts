@@ -108,40 +108,41 @@ export function resetRootfsSync(rootfs: string, mounts: string[]): void {
   if (damaged) prepareRootfsSync(rootfs);
 }
 
-/** The kept dirs' change times after a reset (see rootfsUnchanged). */
-export type RootSnapshot = bigint[];
+/**
+ * The change times (ctime: entries added, removed or renamed, mode or owner changed) of the root and
+ * every kept dir, in keptDirPaths' order, as decimal strings. After a reset the kept dirs hold only kept
+ * dirs, mount points and links, so anything a Pod made or removed anywhere in the root changes one of
+ * them: a dozen stats tell whether the next Pod can have the root without a reset. The warm sandbox's
+ * launcher helper takes them when a container ends (warm-slot.mjs), off the agent's thread.
+ */
+export type RootTimes = string[];
 
 /** How far in the past a change time must lie to be trusted: file times tick with the kernel's coarse clock. */
 const SETTLED_NS = 50_000_000n;
 
+/** The paths whose change times RootTimes lists. */
+export function keptDirPaths(rootfs: string, mounts: string[]): string[] {
+  return keptDirs(mounts).map((d) => join(rootfs, d));
+}
+
 /**
- * The change times (ctime: entries added, removed or renamed, mode or owner changed) of the root and
- * every kept dir, as a reset left them; undefined when one is too recent to tell a later change in the
- * same clock tick from this one (the next release then resets again, and a settled root is snapshotted).
+ * The root's times as a reset left them; undefined when one is too recent to tell a later change in
+ * the same clock tick from this one (the next release then resets again, and a settled root is taken).
  */
-export function rootfsSnapshot(rootfs: string, mounts: string[]): RootSnapshot | undefined {
+export function rootfsSnapshot(rootfs: string, mounts: string[]): RootTimes | undefined {
   const now = BigInt(Date.now()) * 1_000_000n;
-  const snap: RootSnapshot = [];
-  for (const d of keptDirs(mounts)) {
-    const st = lstatSync(join(rootfs, d), { bigint: true });
+  const snap: RootTimes = [];
+  for (const p of keptDirPaths(rootfs, mounts)) {
+    const st = lstatSync(p, { bigint: true });
     if (!st.isDirectory() || now - st.ctimeNs < SETTLED_NS) return undefined;
-    snap.push(st.ctimeNs);
+    snap.push(String(st.ctimeNs));
   }
   return snap;
 }
 
-/**
- * True when nothing changed in the root since the snapshot: after a reset the kept dirs hold only kept
- * dirs, mount points and links, so anything a Pod made or removed anywhere changed the ctime of one of
- * them. A dozen stats, against a reset's dozen directory reads and their arrays.
- */
-export function rootfsUnchanged(rootfs: string, mounts: string[], snap: RootSnapshot): boolean {
-  const dirs = keptDirs(mounts);
-  for (let i = 0; i < dirs.length; i++) {
-    const st = lstatSync(join(rootfs, dirs[i]), { bigint: true, throwIfNoEntry: false });
-    if (!st || !st.isDirectory() || st.ctimeNs !== snap[i]) return false;
-  }
-  return true;
+/** True when the times seen after a Pod (undefined: not known) are those of the snapshot. */
+export function rootfsUnchanged(snap: RootTimes, seen: RootTimes | undefined): boolean {
+  return !!seen && seen.length === snap.length && seen.every((t, i) => t === snap[i]);
 }
 
 function keptDirs(mounts: string[]): string[] {

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Launcher, WarmSlotSpec } from './launcher.js';
-import { bwrapArgs, mountTargets, prepareRootfsSync, resetRootfsSync, rootfsSnapshot, rootfsUnchanged, type RootSnapshot } from './sandbox.js';
+import { type RootTimes, bwrapArgs, keptDirPaths, mountTargets, prepareRootfsSync, resetRootfsSync, rootfsSnapshot, rootfsUnchanged } from './sandbox.js';
 
 /**
  * How long Pods wait for a slot when all are taken and none has come free: then they get sandboxes of
@@ -38,7 +38,7 @@ export class WarmSandboxes {
   /** When each busy slot's container started (as this process heard of it). */
   private startedAt = new Map<number, number>();
   /** Each slot's root as its last reset left it: a Pod that changed nothing needs no reset. */
-  private snapshots = new Map<number, RootSnapshot>();
+  private snapshots = new Map<number, RootTimes>();
   private stallTimer?: NodeJS.Timeout;
   private readonly root: string;
 
@@ -88,9 +88,10 @@ export class WarmSandboxes {
 
   /**
    * The Pod is done with the slot: its containers have exited (the sandbox's shell killed what they
-   * left running) and its outputs were read.
+   * left running) and its outputs were read. `seen`: the root's times when its last container ended
+   * (RootTimes; the helper took them): unchanged since the last reset, the root needs none.
    */
-  release(slot: WarmSlotSpec): void {
+  release(slot: WarmSlotSpec, seen?: RootTimes): void {
     this.startedAt.delete(slot.slot);
     try {
       unlinkSync(join(this.root, String(slot.slot), 'owner'));
@@ -98,7 +99,7 @@ export class WarmSandboxes {
     try {
       const mounts = this.mounts(slot);
       const snap = this.snapshots.get(slot.slot);
-      if (!snap || !rootfsUnchanged(slot.rootfs, mounts, snap)) {
+      if (!snap || !rootfsUnchanged(snap, seen)) {
         this.snapshots.delete(slot.slot);
         resetRootfsSync(slot.rootfs, mounts);
         const settled = rootfsSnapshot(slot.rootfs, mounts);
@@ -115,11 +116,16 @@ export class WarmSandboxes {
     else this.free.push(slot);
   }
 
-  /** What a start in the slot carries: the whole spec the first time, after that its number only. */
-  startSpec(slot: WarmSlotSpec): WarmSlotSpec | { slot: number } {
-    if (this.announced.has(slot.slot)) return { slot: slot.slot };
+  /**
+   * What a start in the slot carries: the whole spec the first time, after that its number only; and
+   * whether the helper should take the root's times when the container ends (only worth it when there
+   * is a snapshot to compare them with).
+   */
+  startSpec(slot: WarmSlotSpec): (WarmSlotSpec | { slot: number }) & { times?: boolean } {
+    const times = this.snapshots.has(slot.slot) || undefined;
+    if (this.announced.has(slot.slot)) return { slot: slot.slot, times };
     this.announced.add(slot.slot);
-    return slot;
+    return { ...slot, times };
   }
 
   private mountList?: string[];
@@ -146,7 +152,7 @@ export class WarmSandboxes {
       extraRo: [{ source: join(this.opts.dataDir, 'images'), target: '/.argosy/images' }],
       extraRw: [],
     });
-    return { slot, rootfs, args };
+    return { slot, rootfs, args, kept: keptDirPaths(rootfs, mountTargets(args)) };
   }
 
   /**

@@ -15,7 +15,7 @@
 // Between Pods the agent resets the root filesystem to its skeleton (warm-pool.ts) before it hands the
 // slot to the next Pod; only Pods with nothing else to mount get one.
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { lstatSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { LogWriter, killGroup, writeExitRecord } from './runtime.mjs';
@@ -78,7 +78,7 @@ export class WarmSlot {
     const log = new LogWriter(join(msg.logDir, `${msg.name}.log`));
     if (msg.marker) log.marker(msg.marker);
     if (msg.clearExit !== false) rmSync(join(msg.exitDir, `${msg.name}.json`), { force: true });
-    this.run = { rid, gid: msg.gid, name: msg.name, argv: msg.argv, exitDir: msg.exitDir, log, token: Buffer.from(token, 'latin1'), startedAt: new Date().toISOString(), pid: undefined, pendingSignal: undefined, code: undefined, ended: { stdout: false, stderr: false }, hold: { stdout: undefined, stderr: undefined } };
+    this.run = { rid, times: !!msg.warm.times, gid: msg.gid, name: msg.name, argv: msg.argv, exitDir: msg.exitDir, log, token: Buffer.from(token, 'latin1'), startedAt: new Date().toISOString(), pid: undefined, pendingSignal: undefined, code: undefined, ended: { stdout: false, stderr: false }, hold: { stdout: undefined, stderr: undefined } };
     this.child.stdin.write(this.command(rid, msg, token));
   }
 
@@ -161,7 +161,8 @@ export class WarmSlot {
       try {
         writeExitRecord(run.exitDir, rec);
       } catch {}
-      this.emit({ t: 'exited', gid: run.gid, ...rec });
+      const rootTimes = run.times && this.spec.kept ? rootTimesOf(this.spec.kept) : undefined;
+      this.emit({ t: 'exited', gid: run.gid, ...rec, ...(rootTimes ? { rootTimes } : {}) });
     }
     this.emit({ t: 'groupExited', gid: run.gid });
   }
@@ -183,4 +184,19 @@ export class WarmSlot {
     if (shutdown) this.shuttingDown = true;
     if (this.child && !this.closed) killGroup(this.child);
   }
+}
+
+/**
+ * The change times of the root's kept dirs (sandbox.ts RootTimes), taken here when a container ended:
+ * its processes are gone, nothing else writes the root until the agent hands the slot on, and the
+ * stats cost this helper's time instead of the agent's. Undefined when one is missing or not a dir.
+ */
+export function rootTimesOf(paths) {
+  const out = [];
+  for (const p of paths) {
+    const st = lstatSync(p, { bigint: true, throwIfNoEntry: false });
+    if (!st || !st.isDirectory()) return undefined;
+    out.push(String(st.ctimeNs));
+  }
+  return out;
 }
