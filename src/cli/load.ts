@@ -1,7 +1,7 @@
 // Loading the user's files for `run` and `lint`: parse, apply -p overrides, validate, and report
 // problems as FILE:LINE: Kind/name: field: message.
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../model/yaml-lib.js';
 import type { Parameter, Workflow, WorkflowTemplate } from '../model/argo.js';
 import { type Manifest, ManifestError, formatIssue, loadManifestFiles } from '../model/manifest.js';
 import { type ValidateContext, validateObject } from '../workflow/validate/index.js';

@@ -1,5 +1,5 @@
 // Terminal output in `argo`'s shapes: the `argo get` summary and node tree, and borderless tables.
-import { stringify as toYaml } from 'yaml';
+import { toYaml } from '../model/yaml-lib.js';
 import type { NodeStatus, Workflow } from '../model/argo.js';
 
 const ICONS: Record<string, string> = {

@@ -2,10 +2,10 @@
 // validation problems can be reported as `FILE:LINE: ...` the way compilers do.
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
-import type { Document, Node as YamlNode, Pair, Tags } from 'yaml';
+import type { Document, LineCounter, Node as YamlNode, Pair, Tags } from 'yaml';
 import type { KObject } from './object.js';
 import { fastParseYaml } from './yaml-fast.js';
+import { yaml } from './yaml-lib.js';
 
 export type FieldPath = (string | number)[];
 
@@ -58,7 +58,7 @@ function firstLine(message: string): string {
 
 function nodeLine(lc: LineCounter, node: YamlNode | Pair | null | undefined): number | undefined {
   if (!node) return undefined;
-  if (isPair(node)) {
+  if (yaml().isPair(node)) {
     const key = node.key as YamlNode | null;
     return nodeLine(lc, key) ?? nodeLine(lc, node.value as YamlNode | null);
   }
@@ -67,6 +67,7 @@ function nodeLine(lc: LineCounter, node: YamlNode | Pair | null | undefined): nu
 }
 
 function lookupLine(lc: LineCounter, doc: Document.Parsed, path: FieldPath): number | undefined {
+  const { isMap, isPair, isScalar, isSeq } = yaml();
   let node: YamlNode | Pair | null = doc.contents;
   let line = nodeLine(lc, node);
   for (const seg of path) {
@@ -85,8 +86,9 @@ function lookupLine(lc: LineCounter, doc: Document.Parsed, path: FieldPath): num
 }
 
 function parseStream(text: string): { docs: Document.Parsed[]; lineCounter: LineCounter } {
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, {
+  const Y = yaml();
+  const lineCounter = new Y.LineCounter();
+  const docs = Y.parseAllDocuments(text, {
     version: '1.1',
     customTags: withoutTimestamps,
     lineCounter,
@@ -169,7 +171,7 @@ export function parseManifests(text: string, fileName: string): Manifest[] {
       const pos = err.linePos?.[0] ?? lineCounter.linePos(err.pos[0]);
       throw new ManifestError(fileName, firstLine(err.message), pos.line, pos.col);
     }
-    if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return;
+    if (doc.contents === null || (yaml().isScalar(doc.contents) && doc.contents.value === null)) return;
     const docLine = nodeLine(lineCounter, doc.contents) ?? 1;
     const value: unknown = doc.toJS({ maxAliasCount: 1000 });
     if (value === null || value === undefined) return;

@@ -2,7 +2,7 @@
 // Status replies, and query parsing. The server uses node:http directly (no framework): the routes are
 // few, the streaming endpoints want the raw response, and every byte of the reply shape matters.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../model/yaml-lib.js';
 import { ApiError, badRequest } from '../model/errors.js';
 
 /** Bodies above this are refused with 413 (a Workflow with a large status can reach a few MiB). */

@@ -1,7 +1,7 @@
 // Build the Pod a template runs in, as Argo's controller would: main container (`main`), script
 // source, sidecars, init containers, volumes, labels tying it to its workflow and node.
 // Argo's init/wait containers are not added: the node agent's executor hook does their work.
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../model/yaml-lib.js';
 import { ANNOTATION_NODE_ID, ANNOTATION_NODE_NAME, LABEL_COMPLETED, LABEL_WORKFLOW } from '../model/argo.js';
 import type { Container, NodeStatus, Template, UserContainer, Workflow, WorkflowSpec } from '../model/argo.js';
 import type { KObject } from '../model/object.js';

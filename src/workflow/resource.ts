@@ -1,7 +1,7 @@
 // Resource templates: what Argo's executor does with kubectl, done by the controller against the
 // store through the Client: create, apply, replace, patch, delete or get a manifest, then wait for
 // its successCondition / failureCondition, and report outputs (jsonPath) as a task result.
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../model/yaml-lib.js';
 import type { Client } from '../client/types.js';
 import type { Outputs, Template, Workflow } from '../model/argo.js';
 import { ApiError, isApiError } from '../model/errors.js';

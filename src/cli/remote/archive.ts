@@ -2,7 +2,7 @@
 // resubmit (Argo's `argo archive`), and logs (Argosy's: the pods' logs kept in the archive).
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { stringify as toYaml } from 'yaml';
+import { toYaml } from '../../model/yaml-lib.js';
 import type { Workflow } from '../../model/argo.js';
 import { humanAge } from '../../server/table.js';
 import { UsageError } from '../errors.js';

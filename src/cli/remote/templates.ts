@@ -2,7 +2,7 @@
 // lint, and for cron suspend/resume.
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { stringify as toYaml } from 'yaml';
+import { toYaml } from '../../model/yaml-lib.js';
 import type { CronWorkflow } from '../../model/argo.js';
 import type { KObject } from '../../model/object.js';
 import { humanAge } from '../../server/table.js';

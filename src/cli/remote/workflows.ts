@@ -2,7 +2,7 @@
 // resume, stop, terminate, retry, resubmit, delete, node set.
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { stringify as toYaml } from 'yaml';
+import { toYaml } from '../../model/yaml-lib.js';
 import type { Workflow } from '../../model/argo.js';
 import { isApiError } from '../../model/errors.js';
 import { ConnectionError } from '../../client/remote.js';

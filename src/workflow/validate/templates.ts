@@ -1,5 +1,5 @@
 // Checks of one template on its own: its type, inputs, outputs and type-specific fields.
-import { parseAllDocuments } from 'yaml';
+import { yaml } from '../../model/yaml-lib.js';
 import type { Artifact, Parameter, Template } from '../../model/argo.js';
 import { checkNamedList, paramNameErrors } from './names.js';
 import { DURATION_HINT, intOrTemplate, isGoDuration, isSecondsOrDuration } from './durations.js';
@@ -187,7 +187,7 @@ function checkResource(sc: SpecContext, tmpl: Template, path: string): void {
     report(sc, `${rp}.manifestFrom.artifact.name`, `artifact ${art.name} in \`manifestFrom\` refer to a non-exist artifact`);
   }
   if (typeof r.manifest === 'string') {
-    const docs = parseAllDocuments(withPlaceholders(r.manifest));
+    const docs = yaml().parseAllDocuments(withPlaceholders(r.manifest));
     const bad = Array.from(docs).find((d) => d.errors.length > 0);
     if (bad) report(sc, child(rp, 'manifest'), `resource.manifest must be a valid yaml: ${bad.errors[0].message.split('\n')[0]}`);
   }
