@@ -1,12 +1,20 @@
 // The remote Client: the Kubernetes REST API over HTTP(S) — an Argosy server, or any API server that
 // speaks the same paths. Watches read the chunked newline-delimited event stream.
-import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { createRequire } from 'node:module';
+import type * as Http from 'node:http';
+import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
+import type * as Https from 'node:https';
 import { ApiError, isApiError } from '../model/errors.js';
 import { type KindInfo, type KindRegistry, apiVersionOf, defaultKinds } from '../model/kinds.js';
 import type { KObject, ObjectList } from '../model/object.js';
 import { FieldSelector, LabelSelector } from '../model/selectors.js';
 import type { Client, DeleteOptions, KindRef, ListOptions, PatchType, Watch, WatchEvent, WatchHandlers, WatchOptions, WriteOptions } from './types.js';
+
+// node:http and node:https (with TLS) are loaded by the first connection, not by every command that
+// merely links this module (`argosy run` never connects anywhere): ~10 ms of start-up.
+const require = createRequire(import.meta.url);
+const http = (): typeof Http => require('node:http') as typeof Http;
+const https = (): typeof Https => require('node:https') as typeof Https;
 
 export interface RemoteClientOptions {
   /** `http://127.0.0.1:2746`, `https://host:port`, or `host:port` (http). */
@@ -63,8 +71,8 @@ export class RemoteClient implements Client {
     this.base = new URL(this.server);
     this.agent =
       this.base.protocol === 'https:'
-        ? new HttpsAgent({ keepAlive: true, rejectUnauthorized: !opts.insecureSkipVerify, ...(opts.ca ? { ca: opts.ca } : {}) })
-        : new HttpAgent({ keepAlive: true });
+        ? new (https().Agent)({ keepAlive: true, rejectUnauthorized: !opts.insecureSkipVerify, ...(opts.ca ? { ca: opts.ca } : {}) })
+        : new (http().Agent)({ keepAlive: true });
   }
 
   /** Close idle keep-alive sockets (open watches are stopped by their owners). */
@@ -87,7 +95,7 @@ export class RemoteClient implements Client {
   /** Start a request; resolves with the response once headers arrive. */
   private open(method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}, signal?: AbortSignal, timeoutMs?: number): Promise<IncomingMessage> {
     const url = new URL(path, this.base);
-    const send = this.base.protocol === 'https:' ? httpsRequest : httpRequest;
+    const send = this.base.protocol === 'https:' ? https().request : http().request;
     return new Promise<IncomingMessage>((resolve, reject) => {
       const req = send(url, { method, agent: this.agent, headers: this.headers({ ...(body !== undefined ? { 'Content-Length': String(Buffer.byteLength(body)) } : {}), ...headers }), signal }, resolve);
       req.on('error', (err: NodeJS.ErrnoException) => {

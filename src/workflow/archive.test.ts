@@ -18,7 +18,6 @@ import { MemoryStore } from '../store/memory.js';
 import { ApiServer } from '../server/server.js';
 import {
   type ArchivedLog,
-  SqliteWorkflowArchive,
   type WorkflowArchive,
   WorkflowArchiver,
   WorkflowTtlController,
@@ -28,6 +27,7 @@ import {
   ttlExpiry,
 } from './archive.js';
 import { PostgresWorkflowArchive } from './archive-postgres.js';
+import { SqliteWorkflowArchive } from './archive-sqlite.js';
 
 const PG_URL = process.env.ARGOSY_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const run = `argosy_archive_test_${randomBytes(4).toString('hex')}`;

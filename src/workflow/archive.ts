@@ -14,7 +14,6 @@ import { ApiError, isApiError } from '../model/errors.js';
 import { type KObject, clone } from '../model/object.js';
 import { type ArchivedLog, COMPLETED, LABEL_ARCHIVING_STATUS, MAX_ARCHIVED_LOG_BYTES, type WorkflowArchive, capLog } from './archive-common.js';
 import type { PostgresArchiveOptions } from './archive-postgres.js';
-import { SqliteWorkflowArchive } from './archive-sqlite.js';
 import { type Logger, silentLogger } from './controller.js';
 
 export {
@@ -27,7 +26,6 @@ export {
   type WorkflowArchive,
   capLog,
 } from './archive-common.js';
-export { SqliteWorkflowArchive } from './archive-sqlite.js';
 export type { PostgresArchiveOptions } from './archive-postgres.js';
 
 interface Opened {
@@ -54,9 +52,10 @@ export function openArchive(dataDir: string, opts: OpenArchiveOptions = {}): Pro
   // Asked for PostgreSQL where a SQLite archive was opened (lazily, by the API): PostgreSQL wins.
   if (cur) void cur.archive.then((a) => a.close()).catch(() => undefined);
   const archive: Promise<WorkflowArchive> = opts.postgres
-    ? // Loaded on demand: the PostgreSQL driver costs ~50 ms of start-up that `argosy run` never needs.
+    ? // Loaded on demand: the PostgreSQL driver costs ~50 ms of start-up that `argosy run` never needs,
+      // and better-sqlite3 ~10 ms.
       import('./archive-postgres.js').then((m) => m.PostgresWorkflowArchive.open(opts.postgres!))
-    : Promise.resolve().then(() => new SqliteWorkflowArchive(join(key, 'archive.db')));
+    : import('./archive-sqlite.js').then((m) => new m.SqliteWorkflowArchive(join(key, 'archive.db')));
   const entry: Opened = { backend: want ?? 'sqlite', archive };
   opened.set(key, entry);
   archive.catch(() => {
