@@ -432,6 +432,24 @@ describe.skipIf(!findBwrap())('NodeAgent: warm sandboxes (bwrap kept from Pod to
     expect(readdirSync(join(env.dataDir, 'slots')).length).toBeLessThan(n);
   });
 
+  it('signals the container itself while the sandbox waits on it, and reports a start error, keeping the slot', async () => {
+    env = await setup();
+    const marker = unique();
+    await create(env, pod('trapper', { command: ['sh', '-c', `trap 'echo got-term; exit 3' TERM; echo ready; while true; do sleep 0.05; done # ${marker}`] }, { terminationGracePeriodSeconds: 5 }, { finalizers: ['test/keep'] }));
+    await until(async () => (await get(env!, 'trapper')).status?.phase === 'Running' && pgrep(marker).length > 0);
+    await env.client.delete(Kinds.Pod, 'trapper', 'default');
+    const done = await waitPhase(env, 'trapper');
+    expect(await logs(env, done)).toBe('ready\ngot-term\n');
+    expect(done.status!.containerStatuses![0].state.terminated!.exitCode).toBe(3);
+    expect(pgrep(marker)).toEqual([]);
+    await create(env, pod('missing', { command: ['no-such-program'] }));
+    const failed = await waitPhase(env, 'missing');
+    expect(failed.status!.containerStatuses![0].state.terminated).toMatchObject({ exitCode: 128, reason: 'StartError', message: 'exec: "no-such-program": executable file not found in $PATH' });
+    await create(env, pod('after', { command: ['echo', 'fine'] }));
+    expect(await logs(env, await waitPhase(env, 'after'))).toBe('fine\n');
+    expect(readdirSync(join(env.dataDir, 'slots'))).toEqual(['0']);
+  });
+
   it('passes environment values through exactly, quotes and newlines included', async () => {
     env = await setup();
     const value = `it's "quoted" $HOME \`x\` \\ and\ntwo lines`;

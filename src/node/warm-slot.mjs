@@ -4,10 +4,15 @@
 // Node `spawn` ~1 ms more; a fork in the shell costs ~0.1 ms.
 //
 // Inside: `/bin/sh -s` as PID 1 of the sandbox's PID namespace, reading commands on stdin. The launcher
-// writes one command per container. Its events come back on the shell's stdout, one line each:
-//   s RID PID    the container's main process started (PID inside the sandbox)
-//   n RID WHAT   it could not start (notfound | noperm | chdir)
+// writes one command per container, which the shell runs to the end before it reads the next: one fork
+// (a subshell that exports the environment, checks the program and execs it), then a wait. Its events
+// come back on the shell's stdout, one line each:
+//   s RID PID    the container's process was forked (PID inside the sandbox)
+//   r RID        its checks passed and it execs the program (s and r together: it has started)
+//   n RID WHAT   it could not start (notfound | noperm | chdir); s and x still come
 //   x RID CODE   it exited: its other processes are killed, its output is complete
+// The shell is busy waiting while a container runs, so signals go to the container's process directly
+// (its host PID is the shell's child with that PID in the sandbox's namespace).
 // The container's stdout and stderr are the sandbox's fds 3 and 4, shared by the runs one after the
 // other; after a container exits the shell writes an end token on both, so the launcher knows where
 // this run's output stops even though the pipes stay open.
@@ -15,7 +20,7 @@
 // Between Pods the agent resets the root filesystem to its skeleton (warm-pool.ts) before it hands the
 // slot to the next Pod; only Pods with nothing else to mount get one.
 import { spawn } from 'node:child_process';
-import { lstatSync, rmSync } from 'node:fs';
+import { lstatSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { LogWriter, killGroup, writeExitRecord } from './runtime.mjs';
@@ -48,6 +53,7 @@ export class WarmSlot {
     const [bwrap, ...args] = this.spec.args;
     const child = spawn(bwrap, [...args, '--as-pid-1', '--chdir', '/', '--', '/bin/sh', '-s'], { stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'], env: {}, detached: true });
     this.child = child;
+    this.shellPid = undefined;
     this.closed = false;
     child.stdin.on('error', () => {});
     child.on('error', () => {});
@@ -78,7 +84,7 @@ export class WarmSlot {
     const log = new LogWriter(join(msg.logDir, `${msg.name}.log`));
     if (msg.marker) log.marker(msg.marker);
     if (msg.clearExit !== false) rmSync(join(msg.exitDir, `${msg.name}.json`), { force: true });
-    this.run = { rid, times: !!msg.warm.times, gid: msg.gid, name: msg.name, argv: msg.argv, exitDir: msg.exitDir, log, token: Buffer.from(token, 'latin1'), startedAt: new Date().toISOString(), pid: undefined, pendingSignal: undefined, code: undefined, ended: { stdout: false, stderr: false }, hold: { stdout: undefined, stderr: undefined } };
+    this.run = { rid, times: !!msg.warm.times, gid: msg.gid, name: msg.name, argv: msg.argv, exitDir: msg.exitDir, log, token: Buffer.from(token, 'latin1'), startedAt: new Date().toISOString(), pid: undefined, ready: false, started: false, startError: undefined, pendingSignal: undefined, code: undefined, ended: { stdout: false, stderr: false }, hold: { stdout: undefined, stderr: undefined } };
     this.child.stdin.write(this.command(rid, msg, token));
   }
 
@@ -88,19 +94,21 @@ export class WarmSlot {
       .map(([k, v]) => `export ${k}=${quote(v)}`)
       .join('; ');
     const arg0 = msg.argv[0];
-    // A program that cannot run is a start error (as a runtime reports it), not a shell's exit 127.
+    // A program that cannot run is a start error (as a runtime reports it), not a shell's exit 127. The
+    // subshell tells the launcher on fd 5 (the events), which the program itself does not inherit.
+    const fail = (what) => `{ echo "n ${rid} ${what}" >&5; exit 127; }`;
     const check = arg0.includes('/')
-      ? `[ -e ${quote(arg0)} ] || { echo "n ${rid} notfound"; exit; }; [ -x ${quote(arg0)} ] && [ ! -d ${quote(arg0)} ] || { echo "n ${rid} noperm"; exit; }`
-      : `command -v ${quote(arg0)} >/dev/null 2>&1 || { echo "n ${rid} notfound"; exit; }`;
+      ? `[ -e ${quote(arg0)} ] || ${fail('notfound')}; [ -x ${quote(arg0)} ] && [ ! -d ${quote(arg0)} ] || ${fail('noperm')}`
+      : `command -v ${quote(arg0)} >/dev/null 2>&1 || ${fail('notfound')}`;
     const tok = token.replace(/\0/g, '\\000');
     return (
-      `( ${exports ? exports + '; ' : ''}cd ${quote(msg.cwd || '/')} 2>/dev/null || { echo "n ${rid} chdir"; exit; }; unset PWD OLDPWD; ${check}; ` +
       // (The shell exports PWD itself; a container's environment is only what it was given.)
-      `( exec ${msg.argv.map(quote).join(' ')} ) </dev/null >&3 2>&4 & p=$!; echo "s ${rid} $p"; wait $p; c=$?; ` +
+      `( ${exports ? exports + '; ' : ''}cd ${quote(msg.cwd || '/')} 2>/dev/null || ${fail('chdir')}; unset PWD OLDPWD; ${check}; ` +
+      `echo "r ${rid}" >&5; exec ${msg.argv.map(quote).join(' ')} 5>&- ) 5>&1 </dev/null >&3 2>&4 & p=$!; echo "s ${rid} $p"; wait $p; c=$?; ` +
       // The container ends with its main process (as its cgroup would): everything else in the sandbox goes too.
       // /dev is the sandbox's own tmpfs: whatever the container added there (or in /dev/shm) goes too.
       `kill -9 -1 2>/dev/null; for f in /dev/* /dev/.[!.]* /dev/shm/* /dev/shm/.[!.]*; do case " $DEVS " in *" $f "*) ;; *) [ -e "$f" ] && rm -rf "$f";; esac; done; ` +
-      `printf '${tok}' >&3; printf '${tok}' >&4; echo "x ${rid} $c" ) &\n`
+      `printf '${tok}' >&3; printf '${tok}' >&4; echo "x ${rid} $c"\n`
     );
   }
 
@@ -114,11 +122,13 @@ export class WarmSlot {
       if (!run || Number(ridText) !== run.rid) continue;
       if (kind === 's') {
         run.pid = Number(arg);
-        this.emit({ t: 'started', gid: run.gid, name: run.name, pid: run.pid, startedAt: run.startedAt });
-        if (run.pendingSignal) this.signal(run.pendingSignal);
+        this.maybeStarted(run);
+      } else if (kind === 'r') {
+        run.ready = true;
+        this.maybeStarted(run);
       } else if (kind === 'n') {
-        const m = arg === 'chdir' ? 'chdir: no such file or directory' : arg === 'noperm' ? `exec: "${run.argv[0]}": permission denied` : `exec: "${run.argv[0]}": executable file not found in $PATH`;
-        this.finish(run, { code: 128, message: m, startError: true });
+        run.startError = arg === 'chdir' ? 'chdir: no such file or directory' : arg === 'noperm' ? `exec: "${run.argv[0]}": permission denied` : `exec: "${run.argv[0]}": executable file not found in $PATH`;
+        this.maybeFinish(run);
       } else if (kind === 'x') {
         run.code = Number(arg);
         this.maybeFinish(run);
@@ -146,8 +156,18 @@ export class WarmSlot {
     if (keep < data.length) run.hold[stream] = Buffer.from(data.subarray(keep));
   }
 
+  /** Forked (s) and past its checks (r): the container has started. */
+  maybeStarted(run) {
+    if (run.pid === undefined || !run.ready || run.started) return;
+    run.started = true;
+    this.emit({ t: 'started', gid: run.gid, name: run.name, pid: run.pid, startedAt: run.startedAt });
+    if (run.pendingSignal) this.signal(run.pendingSignal);
+  }
+
   maybeFinish(run) {
-    if (run.code !== undefined && run.ended.stdout && run.ended.stderr) this.finish(run, { code: run.code });
+    if (run.code === undefined || !run.ended.stdout || !run.ended.stderr) return;
+    if (run.startError) this.finish(run, { code: 128, message: run.startError, startError: true });
+    else this.finish(run, { code: run.code });
   }
 
   finish(run, { code, message, startError }) {
@@ -171,12 +191,40 @@ export class WarmSlot {
   signal(sig) {
     const run = this.run;
     if (!run) return;
-    if (run.pid === undefined) {
+    if (!run.started) {
       run.pendingSignal = sig;
       return;
     }
     const name = String(sig).replace(/^SIG/, '');
-    if (SIGNALS.has(name)) this.child.stdin.write(`kill -s ${name} ${run.pid} 2>/dev/null\n`);
+    if (!SIGNALS.has(name)) return;
+    const pid = this.hostPid(run.pid);
+    try {
+      if (pid) process.kill(pid, `SIG${name}`);
+    } catch {
+      // exited meanwhile
+    }
+  }
+
+  /** The host PID of the shell's child that is `nsPid` in the sandbox (the shell is bwrap's child). */
+  hostPid(nsPid) {
+    const children = (pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+      } catch {
+        return [];
+      }
+    };
+    this.shellPid ??= children(this.child.pid)[0];
+    if (!this.shellPid) return undefined;
+    for (const pid of children(this.shellPid)) {
+      try {
+        const ns = /^NSpid:\s+(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1].trim().split(/\s+/);
+        if (ns && Number(ns[ns.length - 1]) === nsPid) return pid;
+      } catch {
+        // gone
+      }
+    }
+    return undefined;
   }
 
   /** Tear the sandbox down now; at shutdown nothing is recorded, otherwise a later start makes a new one. */
