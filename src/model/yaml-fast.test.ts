@@ -67,6 +67,39 @@ describe('fast YAML reader', () => {
     for (const c of cases) expect(agrees(c), c).toBe(true);
   });
 
+  it('agrees on thousands of random documents built from tricky pieces', () => {
+    let seed = 20261124;
+    const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
+    const pick = <T>(a: T[]): T => a[rnd(a.length)];
+    const scalars = ['a', 'yes', 'No', 'OFF', '~', 'null', '0', '-0', '+1', '12', '0755', '1.5', '-2.0', '.5', '1e3', '1_000', '1:20', '0x1F', '-.inf', '64Mi', '10s', '2024-01-01', 'a b', 'a: b', 'a #c', 'a#c', '"q"', "'it''s'", '"a\\nb"', '"\\u00e9"', '"a # b"', '[a, b]', '[]', '{}', '{a: 1, b: [c]}', '[{a: b}]', '-x', '--x', '-1', './x', '.x', '$(X)', '"{{x}}"', '&x', '*x', '!x', '|', '>', 'tRuE', 'Yes!', 'ÿ', ''];
+    const keys = ['a', 'b', 'k-2', 'x.y', 'x/y', '"q k"', "'s k'", '1', 'true', '<<', 'a b'];
+    const block = (ind: number, depth: number): string => {
+      const sp = ' '.repeat(ind);
+      let out = '';
+      const seq = rnd(3) === 0;
+      for (let i = 1 + rnd(3); i > 0; i--) {
+        const r = depth < 3 ? rnd(5) : 3 + rnd(2);
+        const lead = seq ? `${sp}-` : `${sp}${pick(keys)}:`;
+        if (r === 0) out += `${lead}\n${block(ind + 2, depth + 1)}`;
+        else if (r === 1 && seq) out += `${lead} ${block(ind + 2, depth + 1).slice(ind + 2)}`;
+        else if (r === 1) out += `${lead}\n${block(ind, depth + 1)}`;
+        else if (r === 2) out += `${lead} |${pick(['', '-', '+'])}\n${sp}  l1\n${pick(['', '\n'])}${sp}    deeper\n${pick(['', '\n', `${sp}\n`])}`;
+        else out += `${lead} ${pick(scalars)}${pick(['', '', ' # c'])}\n`;
+      }
+      return out;
+    };
+    let read = 0;
+    for (let i = 0; i < 3000; i++) {
+      const text = pick(['', '---\n', '# c\n---\n']) + block(0, 0) + pick(['', '', '---\n', `---\n${block(0, 0)}`]);
+      try {
+        if (agrees(text)) read++;
+      } catch (err) {
+        throw new Error(`${JSON.stringify(text)}: ${(err as Error).message}`);
+      }
+    }
+    expect(read).toBeGreaterThan(300);
+  });
+
   it('gives up on what it does not read itself', () => {
     const cases = [
       'a: &x 1\nb: *x\n',
@@ -79,6 +112,8 @@ describe('fast YAML reader', () => {
       'a: 1_000\n',
       'a: 1:20\n',
       'a: .inf\n',
+      'a: -.inf\n',
+      'a: [+.NaN]\n',
       'a: 2024-01-01\n',
       'a: 0x1F\n',
       'a: b: c\n',

@@ -43,11 +43,9 @@ const STRING_START = /^(?:[A-Za-z_/$(]|[-.][A-Za-z_/-])/;
 
 function plainScalar(s: string): unknown {
   if (SPECIAL_WORDS.has(s)) return SPECIAL_WORDS.get(s);
-  if (STRING_START.test(s)) {
-    // `.inf`, `.nan` and friends start with a dot and a letter.
-    if (/^[-+]?\.(inf|Inf|INF|nan|NaN|NAN)$/.test(s)) giveUp();
-    return s;
-  }
+  // `.inf`, `-.inf`, `.nan` and friends: floats that look like words.
+  if (/^[-+]?\.(inf|Inf|INF|nan|NaN|NAN)$/.test(s)) giveUp();
+  if (STRING_START.test(s)) return s;
   if (DECIMAL_INT.test(s) && !/^[-+]0$/.test(s)) {
     // 1.1 reads 0-prefixed as octal; only `0` itself starts with 0 here. Big ones lose precision either way.
     const n = Number(s);
@@ -67,6 +65,7 @@ class Reader {
 
   constructor(text: string) {
     const raw = text.split('\n');
+    if (raw[raw.length - 1] === '') raw.pop(); // the text's final newline ends its last line, it starts none
     this.lines = raw.map((l) => {
       const t = l.trimStart();
       if (t === '' || t.startsWith('#')) return undefined; // blank or comment only

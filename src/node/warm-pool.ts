@@ -1,7 +1,7 @@
 // The agent's side of warm sandboxes (warm-slot.mjs): which slots exist, which are free, and who waits.
 // A slot is handed to one Pod at a time; when the Pod is done its root is put back to the skeleton,
-// here and at once (the next Pod's hooks may write into it before its container starts), and the next
-// Pod gets it.
+// here and at once (the next Pod's hooks may write into it before its container starts), unless its
+// change times show the Pod left it as it was, and the next Pod gets it.
 import { existsSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Launcher, WarmSlotSpec } from './launcher.js';

@@ -18,7 +18,8 @@
 // this run's output stops even though the pipes stay open.
 //
 // Between Pods the agent resets the root filesystem to its skeleton (warm-pool.ts) before it hands the
-// slot to the next Pod; only Pods with nothing else to mount get one.
+// slot to the next Pod, when the root's change times, which this side takes as a container ends, say a
+// Pod changed it; only Pods with nothing else to mount get a slot.
 import { spawn } from 'node:child_process';
 import { lstatSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
