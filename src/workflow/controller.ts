@@ -6,7 +6,7 @@ import { type Client, Kinds } from '../client/types.js';
 import { ANNOTATION_NODE_ID, LABEL_COMPLETED, LABEL_WORKFLOW } from '../model/argo.js';
 import type { Workflow, WorkflowTaskResult, WorkflowTemplate } from '../model/argo.js';
 import { isApiError } from '../model/errors.js';
-import { type KObject, clone, deepFreeze, jsonOf, knownJson, randomSuffix, statusJson, rfc3339 } from '../model/object.js';
+import { type KObject, clone, deepFreeze, jsonOf, knownJson, randomSuffix, rfc3339, statusJson } from '../model/object.js';
 import type { ArtifactRepository } from './artifacts.js';
 import { performData } from './data.js';
 import { performHttp } from './http.js';
