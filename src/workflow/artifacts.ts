@@ -39,6 +39,8 @@ export class ArtifactRepository {
   /** Put the artifact stored under `key` at `dest` (a file or directory path), unpacking archives. */
   async load(key: string, dest: string, subPath?: string): Promise<void> {
     const src = this.pathOf(key);
+    // A path inside the artifact, never out of it into the host's files.
+    if (subPath?.split('/').includes('..')) throw new Error(`subPath "${subPath}" must not contain '..'`);
     let st;
     try {
       st = await stat(src);
