@@ -21,7 +21,7 @@
 // slot to the next Pod, when the root's change times, which this side takes as a container ends, say a
 // Pod changed it; only Pods with nothing else to mount get a slot.
 import { spawn } from 'node:child_process';
-import { lstatSync, readFileSync, rmSync } from 'node:fs';
+import { lstatSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { LogWriter, killGroup, writeExitRecord } from './runtime.mjs';
@@ -201,6 +201,8 @@ export class WarmSlot {
     const pid = this.hostPid(run.pid);
     try {
       if (pid) process.kill(pid, `SIG${name}`);
+      // Not found (it has just exited, or this kernel hides the process tree): a kill must still kill.
+      else if (name === 'KILL') this.kill(false);
     } catch {
       // exited meanwhile
     }
@@ -208,16 +210,9 @@ export class WarmSlot {
 
   /** The host PID of the shell's child that is `nsPid` in the sandbox (the shell is bwrap's child). */
   hostPid(nsPid) {
-    const children = (pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-      } catch {
-        return [];
-      }
-    };
-    this.shellPid ??= children(this.child.pid)[0];
+    this.shellPid ??= childrenOf(this.child.pid)[0];
     if (!this.shellPid) return undefined;
-    for (const pid of children(this.shellPid)) {
+    for (const pid of childrenOf(this.shellPid)) {
       try {
         const ns = /^NSpid:\s+(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1].trim().split(/\s+/);
         if (ns && Number(ns[ns.length - 1]) === nsPid) return pid;
@@ -248,4 +243,22 @@ export function rootTimesOf(paths) {
     out.push(String(st.ctimeNs));
   }
   return out;
+}
+
+/** A process's children: from /proc/PID/task/PID/children, or (a kernel without it) from every PPid. */
+function childrenOf(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    const out = [];
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        if (Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1]) === pid) out.push(Number(entry));
+      } catch {
+        // gone
+      }
+    }
+    return out;
+  }
 }
