@@ -119,15 +119,15 @@ export function knownJson(value: unknown, text: string): void {
  * JSON.stringify of a workflow-like status, built from the texts jsonOf keeps for its frozen map
  * entries (`nodes`): after a pass that changed a few nodes of thousands, only those are serialised.
  */
-export function statusJson(status: Record<string, unknown> | undefined, mapKey = 'nodes'): string | undefined {
+export function statusJson(status: Record<string, unknown> | undefined): string | undefined {
   if (!status || typeof status !== 'object' || Array.isArray(status) || typeof (status as { toJSON?: unknown }).toJSON === 'function') return JSON.stringify(status);
-  const map = status[mapKey];
+  const map = status.nodes;
   if (!map || typeof map !== 'object' || Array.isArray(map) || typeof (map as { toJSON?: unknown }).toJSON === 'function') return JSON.stringify(status);
   const parts: string[] = [];
   for (const k of Object.keys(status)) {
     const v = status[k];
     if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
-    if (k !== mapKey) {
+    if (k !== 'nodes') {
       parts.push(`${JSON.stringify(k)}:${JSON.stringify(v)}`);
       continue;
     }

@@ -60,25 +60,25 @@ function plainScalar(s: string): unknown {
 const ESCAPES: Record<string, string> = { '\\': '\\', '"': '"', '/': '/', n: '\n', t: '\t', r: '\r', '0': '\0', ' ': ' ' };
 
 class Reader {
-  private lines: (Line | undefined)[];
+  /** The text's lines as they are: block scalars need them (blank ones count). */
+  private readonly raw: string[];
+  /** The same lines with their indentation measured; undefined for blank and comment-only ones. */
+  private readonly lines: (Line | undefined)[];
+  /** The next line to read, and the end of the document being read. */
   private i = 0;
+  private end = 0;
 
   constructor(text: string) {
-    const raw = text.split('\n');
-    if (raw[raw.length - 1] === '') raw.pop(); // the text's final newline ends its last line, it starts none
-    this.lines = raw.map((l) => {
+    this.raw = text.split('\n');
+    if (this.raw[this.raw.length - 1] === '') this.raw.pop(); // the text's final newline ends its last line, it starts none
+    this.lines = this.raw.map((l) => {
       const t = l.trimStart();
-      if (t === '' || t.startsWith('#')) return undefined; // blank or comment only
+      if (t === '' || t.startsWith('#')) return undefined;
       return { indent: l.length - t.length, text: t.trimEnd() };
     });
-    // Block scalars need the raw lines (blank ones count).
-    this.raw = raw;
   }
 
-  private raw: string[];
-
   documents(): unknown[] {
-    const docs: unknown[] = [];
     // Document boundaries: `---` lines. Text before the first one is a document only if it has content.
     const bounds: number[] = [];
     for (let k = 0; k < this.raw.length; k++) {
@@ -93,16 +93,13 @@ class Reader {
     const firstEnd = bounds.length ? bounds[0] : this.raw.length;
     if (this.hasContent(0, firstEnd)) chunks.push([0, firstEnd]);
     for (let b = 0; b < bounds.length; b++) chunks.push([bounds[b] + 1, b + 1 < bounds.length ? bounds[b + 1] : this.raw.length]);
-    for (const [from, to] of chunks) docs.push(this.document(from, to));
-    return docs;
+    return chunks.map(([from, to]) => this.document(from, to));
   }
 
   private hasContent(from: number, to: number): boolean {
     for (let k = from; k < to; k++) if (this.lines[k]) return true;
     return false;
   }
-
-  private end = 0;
 
   private document(from: number, to: number): unknown {
     this.i = from;
@@ -241,7 +238,7 @@ class Reader {
     }
     for (let b = last; b < body.length; b++) if (body[b].length > indent) giveUp(); // whitespace lines deeper than the scalar
     const content = body.slice(0, last).map((l) => (l.length >= indent ? l.slice(indent) : ''));
-    let text = content.join('\n');
+    const text = content.join('\n');
     if (chomp === '-') return text;
     if (chomp === '+') return text + '\n'.repeat(body.length - last + 1);
     return text + '\n';
