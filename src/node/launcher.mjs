@@ -16,6 +16,7 @@ import { WarmSlot } from './warm-slot.mjs';
  *  {t:'exec', gid, name, argv, env, cwd, marker?}       (supervisor mode: start a container)
  *  {t:'signal', gid, name?, sig}                        (graceful: the container(s), never the sandbox itself)
  *  {t:'kill', gid}                                      (SIGKILL the whole sandbox)
+ *  {t:'closeSlot', slot}                                (an idle warm sandbox is no longer wanted)
  *  {t:'shutdown'}                                       (kill everything, record nothing)
  * Events: {t:'started', gid, name, pid, startedAt} {t:'exited', gid, name, exitCode, startedAt, finishedAt, message?}
  *         {t:'groupExited', gid} {t:'error', gid, message}
@@ -207,6 +208,11 @@ export function createLauncherCore(emit) {
       case 'endSupervisor': {
         const g = groups.get(msg.gid);
         if (g?.child?.stdin) g.child.stdin.end();
+        return;
+      }
+      case 'closeSlot': {
+        slots.get(msg.slot)?.kill();
+        slots.delete(msg.slot);
         return;
       }
       case 'shutdown':

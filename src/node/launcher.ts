@@ -21,10 +21,11 @@ export type LauncherCommand =
   | { t: 'exec'; gid: string; name: string; argv: string[]; env: Record<string, string>; cwd?: string; marker?: string }
   | { t: 'signal'; gid: string; name?: string; sig: NodeJS.Signals }
   | { t: 'kill'; gid: string }
-  | { t: 'endSupervisor'; gid: string };
+  | { t: 'endSupervisor'; gid: string }
+  | { t: 'closeSlot'; slot: number };
 
 export type LauncherEvent =
-  | { t: 'started'; gid: string; name: string; pid: number; startedAt: string }
+  | { t: 'started'; gid: string; name: string; pid?: number; startedAt: string }
   | { t: 'exited'; gid: string; name: string; exitCode: number; startedAt: string; finishedAt: string; message?: string; startError?: boolean; rootTimes?: string[] }
   | { t: 'groupExited'; gid: string }
   | { t: 'error'; gid: string; message: string };
@@ -201,7 +202,8 @@ export class PooledLauncher implements Launcher {
   }
 
   send(cmd: LauncherCommand): void {
-    // A warm sandbox lives in one member: every start in it goes there.
+    // A warm sandbox lives in one member: every start in it goes there, and so does its end.
+    if (cmd.t === 'closeSlot') return this.members[cmd.slot % this.members.length].send(cmd);
     let member = this.owner.get(cmd.gid);
     if (!member) {
       if (cmd.t !== 'start') return; // the group is gone already

@@ -2,21 +2,26 @@
 // A slot is handed to one Pod at a time; when the Pod is done its root is put back to the skeleton,
 // here and at once (the next Pod's hooks may write into it before its container starts), unless its
 // change times show the Pod left it as it was, and the next Pod gets it.
+//
+// How many: `max` slots turn over short steps; a slot whose container has run a while (LONG_MS) no
+// longer counts against `max`, so Pods waiting behind long-running ones get new warm slots rather than
+// queueing. Only past `max × SURPLUS` slots in all do Pods get sandboxes of their own. Surplus slots
+// that sit free for IDLE_MS are closed.
 import { existsSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Launcher, WarmSlotSpec } from './launcher.js';
 import { type RootTimes, bwrapArgs, keptDirPaths, mountTargets, prepareRootfsSync, resetRootfsSync, rootfsSnapshot, rootfsUnchanged } from './sandbox.js';
 
 /**
- * How long Pods wait for a slot when all are taken and none has come free: then they get sandboxes of
- * their own. Slots held by long-running Pods must not hold back the rest; slots that turn over (short
- * steps) serve a queue much faster than new sandboxes would.
+ * A container that has run this long holds its slot long: its slot stops counting against `max`. Looked
+ * at only after the event loop has read the news waiting for it (a busy agent hears of exits late, and
+ * a short step must not look long for that).
  */
-const STALL_MS = 50;
-/** A timer this late says the event loop was busy. */
-const LATE_MS = 10;
-/** How long a busy event loop may postpone the decision. */
-const MAX_DEFER_MS = 1000;
+const LONG_MS = 50;
+/** Slots in all, at most `max` times this; beyond, Pods waiting behind long-running ones go fresh. */
+const SURPLUS = 8;
+/** A surplus slot free this long is closed. */
+const IDLE_MS = 2000;
 
 export interface WarmPoolOptions {
   dataDir: string;
@@ -30,16 +35,21 @@ export interface WarmPoolOptions {
 }
 
 export class WarmSandboxes {
+  /** Every live slot, by number. */
+  private slots = new Map<number, WarmSlotSpec>();
   private free: WarmSlotSpec[] = [];
+  /** When each free slot came free (for closing surplus ones). */
+  private freeSince = new Map<number, number>();
   private announced = new Set<number>();
-  private count = 0;
+  private nextSlot = 0;
   private waiting: ((slot: WarmSlotSpec | undefined) => void)[] = [];
-  private lastRelease = 0;
   /** When each busy slot's container started (as this process heard of it). */
   private startedAt = new Map<number, number>();
   /** Each slot's root as its last reset left it: a Pod that changed nothing needs no reset. */
   private snapshots = new Map<number, RootTimes>();
-  private stallTimer?: NodeJS.Timeout;
+  private growTimer?: NodeJS.Timeout;
+  private reapTimer?: NodeJS.Timeout;
+  private stopped = false;
   private readonly root: string;
 
   constructor(private readonly opts: WarmPoolOptions) {
@@ -58,14 +68,22 @@ export class WarmSandboxes {
     mkdirSync(join(opts.dataDir, 'images'), { recursive: true });
   }
 
-  /** A free slot, a new one, or (all taken) one that comes free soon; undefined: use a sandbox of your own. */
+  /** How many slots exist now (tests and benchmarks look). */
+  get size(): number {
+    return this.slots.size;
+  }
+
+  /** A free slot, a new one, or one that comes free (or is made) soon; undefined: use a sandbox of your own. */
   acquire(): WarmSlotSpec | Promise<WarmSlotSpec | undefined> {
     const slot = this.free.pop();
-    if (slot) return slot;
-    if (this.count < this.opts.max) return this.create();
+    if (slot) {
+      this.freeSince.delete(slot.slot);
+      return slot;
+    }
+    if (this.slots.size < this.opts.max) return this.create();
     return new Promise((resolve) => {
       this.waiting.push(resolve);
-      this.watchStall();
+      this.watchLong();
     });
   }
 
@@ -108,12 +126,14 @@ export class WarmSandboxes {
     } catch (err) {
       // A root that cannot be reset is not handed out again.
       this.opts.logger?.warn(`warm sandbox ${slot.slot}: cannot reset its root (${(err as Error).message}); it is not used again`);
+      this.close(slot);
       return;
     }
-    this.lastRelease = Date.now();
     const next = this.waiting.shift();
-    if (next) next(slot);
-    else this.free.push(slot);
+    if (next) return next(slot);
+    this.free.push(slot);
+    this.freeSince.set(slot.slot, Date.now());
+    if (this.slots.size > this.opts.max) this.watchIdle();
   }
 
   /**
@@ -135,12 +155,14 @@ export class WarmSandboxes {
   }
 
   stop(): void {
-    clearTimeout(this.stallTimer);
+    this.stopped = true;
+    clearTimeout(this.growTimer);
+    clearTimeout(this.reapTimer);
     for (const w of this.waiting.splice(0)) w(undefined);
   }
 
   private create(): WarmSlotSpec {
-    const slot = this.count++;
+    const slot = this.nextSlot++;
     const rootfs = join(this.root, String(slot), 'rootfs');
     mkdirSync(rootfs, { recursive: true });
     prepareRootfsSync(rootfs);
@@ -152,38 +174,61 @@ export class WarmSandboxes {
       extraRo: [{ source: join(this.opts.dataDir, 'images'), target: '/.argosy/images' }],
       extraRw: [],
     });
-    return { slot, rootfs, args, kept: keptDirPaths(rootfs, mountTargets(args)) };
+    const spec = { slot, rootfs, args, kept: keptDirPaths(rootfs, mountTargets(args)) };
+    this.slots.set(slot, spec);
+    return spec;
+  }
+
+  /** A slot goes: its sandbox is stopped (when it was ever started) and its root removed. */
+  private close(slot: WarmSlotSpec): void {
+    this.slots.delete(slot.slot);
+    this.snapshots.delete(slot.slot);
+    this.freeSince.delete(slot.slot);
+    if (this.announced.delete(slot.slot)) this.opts.launcher.send({ t: 'closeSlot', slot: slot.slot });
+    rmSync(join(this.root, String(slot.slot)), { recursive: true, force: true });
   }
 
   /**
-   * When no slot has come free for STALL_MS and every taken slot holds a container that has run for
-   * STALL_MS, the waiting Pods get sandboxes of their own. Until then the slots are turning over, or
-   * still starting (a burst makes new sandboxes one after another in each launcher). A timer that fires
-   * late means the event loop was busy, and releases may be waiting behind it: look again shortly.
-   * After MAX_DEFER_MS of waiting the Pods go their own way regardless, at most `max` at a time.
+   * Pods are waiting and every slot is taken. Slots whose containers have run LONG_MS or more are held
+   * by long-running Pods: new slots are made for the waiting Pods, so that `max` slots are turning over
+   * short steps. Looked at after the event loop has read what is waiting for it (setImmediate after the
+   * timer), so exits that have happened are known. Past `max × SURPLUS` slots, and with none turning
+   * over, the waiting Pods get sandboxes of their own, `max` at a time.
    */
-  private watchStall(): void {
-    if (this.stallTimer) return;
-    const since = Date.now();
-    const arm = (ms: number) => {
-      const due = Date.now() + ms;
-      this.stallTimer = setTimeout(() => check(due), ms);
-    };
-    const check = (due: number) => {
-      this.stallTimer = undefined;
-      if (!this.waiting.length) return;
+  private watchLong(): void {
+    if (this.growTimer || this.stopped) return;
+    this.growTimer = setTimeout(() => setImmediate(() => this.grow()), LONG_MS);
+  }
+
+  private grow(): void {
+    this.growTimer = undefined;
+    if (!this.waiting.length || this.stopped) return;
+    const now = Date.now();
+    let long = 0;
+    for (const t of this.startedAt.values()) if (now - t >= LONG_MS) long++;
+    let turning = this.slots.size - this.free.length - long;
+    while (this.waiting.length && turning < this.opts.max && this.slots.size < this.opts.max * SURPLUS) {
+      this.waiting.shift()!(this.create());
+      turning++;
+    }
+    if (this.waiting.length && turning <= 0) for (const w of this.waiting.splice(0, this.opts.max)) w(undefined);
+    if (this.waiting.length) this.watchLong();
+  }
+
+  /** Close surplus slots (beyond `max`) once they have been free for IDLE_MS. */
+  private watchIdle(): void {
+    if (this.reapTimer || this.stopped) return;
+    this.reapTimer = setTimeout(() => {
+      this.reapTimer = undefined;
       const now = Date.now();
-      if (now - due > LATE_MS && now - since < MAX_DEFER_MS) return arm(LATE_MS);
-      const quiet = now - this.lastRelease;
-      if (quiet < STALL_MS) return arm(STALL_MS - quiet);
-      let longRunning = 0;
-      for (const t of this.startedAt.values()) if (now - t >= STALL_MS) longRunning++;
-      if (longRunning < this.count - this.free.length && now - since < MAX_DEFER_MS) return arm(STALL_MS);
-      // A bounded batch: thousands of fresh sandboxes at once would swamp the launchers for seconds
-      // (a 5,000-Pod fan-out did), and the slots may turn over again meanwhile.
-      for (const w of this.waiting.splice(0, this.opts.max)) w(undefined);
-      if (this.waiting.length) arm(STALL_MS);
-    };
-    arm(STALL_MS);
+      for (const slot of [...this.free]) {
+        if (this.slots.size <= this.opts.max) break;
+        if (now - (this.freeSince.get(slot.slot) ?? now) < IDLE_MS) continue;
+        this.free.splice(this.free.indexOf(slot), 1);
+        this.close(slot);
+      }
+      if (this.slots.size > this.opts.max && this.free.length) this.watchIdle();
+    }, IDLE_MS);
+    this.reapTimer.unref();
   }
 }
