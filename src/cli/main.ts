@@ -30,8 +30,6 @@ function program(): Command {
     .addOption(new Option('--sandbox <mode>', 'process isolation').choices(['auto', 'bwrap', 'none']).default('auto'))
     .option('--fresh-sandboxes', "give every Pod a bubblewrap sandbox of its own instead of reusing warm ones (slower; the kernel hostname is then the Pod's name)")
     .action(async (files: string[], o) => {
-      // The pod launchers first: their Node start-up then overlaps loading the engine (see node/launcher).
-      (await import('../node/launcher.js')).prestartLaunchers();
       // Imported when used: the engine is only needed by `run` and `conformance`, not by the server verbs.
       const { runCommand } = await import('./run.js');
       process.exitCode = await runCommand(files, {

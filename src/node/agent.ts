@@ -7,7 +7,7 @@ import { isApiError } from '../model/errors.js';
 import { Informer } from '../client/informer.js';
 import { type Client, Kinds } from '../client/types.js';
 import type { ImageMapConfig, ImageMapping } from './images.js';
-import { InProcessLauncher, type Launcher, type LauncherEvent, helperPool, locateNodeAsset } from './launcher.js';
+import { InProcessLauncher, type Launcher, type LauncherEvent, SplitLauncher, helperPool, locateNodeAsset } from './launcher.js';
 import { type Logger, type PodHook, PodRunner } from './pod-runner.js';
 import { findBwrap } from './sandbox.js';
 import { WarmSandboxes } from './warm-pool.js';
@@ -22,8 +22,11 @@ export interface NodeAgentOptions {
   sandbox?: 'auto' | 'bwrap' | 'none';
   hooks?: PodHook[];
   logger?: Logger;
-  /** Where processes are forked from: a small helper process (default) or the agent's own process. */
-  launcher?: 'inprocess' | 'helper';
+  /**
+   * Where processes are started from: warm sandboxes from the agent's own process and the rest from
+   * small helper processes ('split', the default: see SplitLauncher), all from helpers, or all in-process.
+   */
+  launcher?: 'split' | 'inprocess' | 'helper';
   /**
    * With bwrap: run Pods that have one container and no volumes in sandboxes kept from Pod to Pod
    * (default true; see warm-pool.ts). They see the node's name as their kernel hostname.
@@ -72,7 +75,8 @@ export class NodeAgent {
       }
     }
     await mkdir(join(this.opts.dataDir, 'pods'), { recursive: true });
-    this.launcher = this.opts.launcher === 'inprocess' ? new InProcessLauncher() : helperPool();
+    const kind = this.opts.launcher ?? 'split';
+    this.launcher = kind === 'inprocess' ? new InProcessLauncher() : kind === 'helper' ? helperPool() : new SplitLauncher();
     await this.launcher.start((ev) => this.onLauncherEvent(ev));
     if (this.bwrap && this.opts.warmSandboxes !== false) {
       // Enough slots to keep every core busy with short steps while this process is busy with their

@@ -247,7 +247,7 @@ export function createLauncherCore(emit) {
 // (A flag, not a path comparison: the script may be reached through a symlink.)
 if (process.argv.includes('--serve-argosy-launcher')) {
   const core = createLauncherCore((ev) => process.stdout.write(JSON.stringify(ev) + '\n'));
-  // The agent is gone (e.g. a CLI that stopped on bad input before using its prestarted helpers).
+  // The agent is gone (it exited without stopping its helpers).
   process.stdout.on('error', () => {
     core.killAll();
     process.exit(0);
