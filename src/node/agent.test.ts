@@ -450,6 +450,18 @@ describe.skipIf(!findBwrap())('NodeAgent: warm sandboxes (bwrap kept from Pod to
     expect(readdirSync(join(env.dataDir, 'slots'))).toEqual(['0']);
   });
 
+  it("runs the program a command names, not the sandbox shell's builtin of that name", async () => {
+    env = await setup();
+    // dash's own echo would turn \t into a tab; the echo program prints it as it is.
+    await create(env, pod('echo', { command: ['echo', 'a\\tb'] }));
+    expect(await logs(env, await waitPhase(env, 'echo'))).toBe('a\\tb\n');
+    await create(env, pod('false', { command: ['false'] }));
+    expect((await waitPhase(env, 'false')).status!.containerStatuses![0].state.terminated).toMatchObject({ exitCode: 1, reason: 'Error' });
+    // A builtin with no program of its name is a start error, as for any missing program.
+    await create(env, pod('cd', { command: ['cd', '/'] }));
+    expect((await waitPhase(env, 'cd')).status!.containerStatuses![0].state.terminated).toMatchObject({ exitCode: 128, reason: 'StartError' });
+  });
+
   it('passes environment values through exactly, quotes and newlines included', async () => {
     env = await setup();
     const value = `it's "quoted" $HOME \`x\` \\ and\ntwo lines`;

@@ -31,6 +31,10 @@ import { LogWriter, killGroup, writeExitRecord } from './runtime.mjs';
 
 const quote = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** The shell's builtins (dash's, and bash's that name programs too): a command named so is not one to run as is. */
+const SHELL_BUILTINS = new Set(['.', ':', '[', 'alias', 'bg', 'break', 'cd', 'chdir', 'command', 'continue', 'echo', 'eval', 'exec', 'exit', 'export', 'false', 'fg', 'getopts', 'hash', 'jobs', 'kill', 'local', 'printf', 'pwd', 'read', 'readonly', 'return', 'set', 'shift', 'test', 'times', 'trap', 'true', 'type', 'ulimit', 'umask', 'unalias', 'unset', 'wait', 'let', 'source', 'declare', 'typeset', 'enable', 'help', 'logout', 'dirs', 'pushd', 'popd', 'disown', 'suspend', 'builtin', 'caller', 'shopt', 'mapfile', 'readarray']);
+/** A shell's own PATH when the container's environment sets none. */
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const SIGNALS = new Set(['HUP', 'INT', 'QUIT', 'KILL', 'USR1', 'USR2', 'TERM', 'ALRM', 'PIPE', 'CONT', 'STOP']);
 
 export class WarmSlot {
@@ -96,13 +100,24 @@ export class WarmSlot {
   command(rid, msg, token) {
     const env = Object.entries(msg.env ?? {}).filter(([k]) => ENV_NAME.test(k));
     const assign = env.map(([k, v]) => `${k}=${quote(v)} `).join('');
-    const path = env.find(([k]) => k === 'PATH');
+    const path = env.find(([k]) => k === 'PATH')?.[1];
     const arg0 = msg.argv[0];
-    const run = `echo "r ${rid}"; ${assign}${msg.argv.map(quote).join(' ')} </dev/null >&3 2>&4; c=$?`;
+    const args = msg.argv.slice(1).map(quote).join(' ');
+    const run = (program) => `echo "r ${rid}"; ${assign}${program} ${args} </dev/null >&3 2>&4; c=$?`;
     // A program that cannot run is a start error (as a runtime reports it), not a shell's exit 127.
-    const started = arg0.includes('/')
-      ? `if [ ! -e ${quote(arg0)} ]; then echo "n ${rid} notfound"; elif [ ! -x ${quote(arg0)} ] || [ -d ${quote(arg0)} ]; then echo "n ${rid} noperm"; else ${run}; fi`
-      : `if ! ${path ? `PATH=${quote(path[1])} ` : ''}command -v ${quote(arg0)} >/dev/null 2>&1; then echo "n ${rid} notfound"; else ${run}; fi`;
+    let started;
+    if (arg0.includes('/')) {
+      started = `if [ ! -e ${quote(arg0)} ]; then echo "n ${rid} notfound"; elif [ ! -x ${quote(arg0)} ] || [ -d ${quote(arg0)} ]; then echo "n ${rid} noperm"; else ${run(quote(arg0))}; fi`;
+    } else if (SHELL_BUILTINS.has(arg0)) {
+      // The shell would run its own builtin of that name (`true`, `echo`…), not the program: look the
+      // program up in PATH here (builtins only: no fork) and run it by its path.
+      const file = (d) => `"\${${d}:-.}"/${quote(arg0)}`;
+      started =
+        `L=${quote(path ?? DEFAULT_PATH)}; p=; set -f; IFS=:; for d in $L; do [ -f ${file('d')} ] && [ -x ${file('d')} ] && { p=${file('d')}; break; }; done; unset IFS; set +f; ` +
+        `if [ -z "$p" ]; then echo "n ${rid} notfound"; else ${run('"$p"')}; fi`;
+    } else {
+      started = `if ! ${path !== undefined ? `PATH=${quote(path)} ` : ''}command -v ${quote(arg0)} >/dev/null 2>&1; then echo "n ${rid} notfound"; else ${run(quote(arg0))}; fi`;
+    }
     const tok = token.replace(/\0/g, '\\000');
     return (
       // (cd sets PWD and OLDPWD, which the shell would then pass on: a container's environment is only what it was given.)
