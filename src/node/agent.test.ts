@@ -363,6 +363,20 @@ describe('NodeAgent: hooks and logs', () => {
     expect(seen.phaseDuringHook).not.toBe('Succeeded');
   });
 
+  it("gives hooks a step's exact stdout, from memory or (past 256 KiB) from the log, and leaves no log for a silent step", async () => {
+    const seen: Record<string, string> = {};
+    env = await setup({ hooks: [{ afterContainer: async (ctx, container) => void (seen[ctx.pod.metadata.name!] = await ctx.readStdout(container)) }] });
+    // A multibyte character split across writes, a line without its newline, stderr left out.
+    await create(env, pod('exact', { command: ['sh', '-c', "printf '\\342\\202'; sleep 0.05; printf '\\254 euro\\n'; echo err >&2; printf 'no newline'"] }));
+    await create(env, pod('big', { command: ['sh', '-c', 'head -c 300000 /dev/zero | tr "\\0" x; echo'] }));
+    await create(env, pod('silent', { command: ['true'] }));
+    for (const name of ['exact', 'big', 'silent']) await waitPhase(env, name);
+    expect(seen.exact).toBe('€ euro\nno newline');
+    expect(seen.big).toBe('x'.repeat(300000) + '\n');
+    expect(seen.silent).toBe('');
+    expect(await logs(env, await get(env, 'silent'))).toBe('');
+  });
+
   it('fails the pod when a beforeStart hook throws', async () => {
     env = await setup({ hooks: [{ beforeStart: async () => { throw new Error('artifact input missing'); } }] });
     await create(env, pod('hook-fail', { command: ['true'] }));

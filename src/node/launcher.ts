@@ -27,7 +27,7 @@ export type LauncherCommand =
 
 export type LauncherEvent =
   | { t: 'started'; gid: string; name: string; pid?: number; startedAt: string }
-  | { t: 'exited'; gid: string; name: string; exitCode: number; startedAt: string; finishedAt: string; message?: string; startError?: boolean; rootTimes?: string[] }
+  | { t: 'exited'; gid: string; name: string; exitCode: number; startedAt: string; finishedAt: string; message?: string; startError?: boolean; rootTimes?: string[]; stdout?: string }
   | { t: 'groupExited'; gid: string }
   | { t: 'error'; gid: string; message: string };
 

@@ -88,6 +88,8 @@ interface Run {
   gid?: string; // direct mode: the sandbox running this container
   restartTimer?: NodeJS.Timeout;
   marker?: string;
+  /** The last run's stdout, when the launcher kept it (warm sandboxes; not past 256 KiB). */
+  stdout?: string;
 }
 
 const isTerminal = (phase?: string) => phase === 'Succeeded' || phase === 'Failed';
@@ -472,6 +474,7 @@ export class PodRunner {
     } else if (ev.t === 'exited') {
       // The warm sandbox's root as the (last) container left it: the release compares it with the snapshot.
       if (this.slot) this.slotTimes = ev.rootTimes;
+      r.stdout = ev.stdout;
       void this.onExit(r, ev);
     }
   }
@@ -735,7 +738,7 @@ export class PodRunner {
       pod: this.pod,
       podDir: this.podDir,
       hostPath: (c, p) => this.hostPath(c, p),
-      readStdout: (c) => readStdout(this.env.dataDir, this.pod, c),
+      readStdout: async (c) => this.byName.get(c)?.stdout ?? readStdout(this.env.dataDir, this.pod, c),
       client: this.env.client,
     };
   }

@@ -33,6 +33,8 @@ const quote = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** The shell's builtins (dash's, and bash's that name programs too): a command named so is not one to run as is. */
 const SHELL_BUILTINS = new Set(['.', ':', '[', 'alias', 'bg', 'break', 'cd', 'chdir', 'command', 'continue', 'echo', 'eval', 'exec', 'exit', 'export', 'false', 'fg', 'getopts', 'hash', 'jobs', 'kill', 'local', 'printf', 'pwd', 'read', 'readonly', 'return', 'set', 'shift', 'test', 'times', 'trap', 'true', 'type', 'ulimit', 'umask', 'unalias', 'unset', 'wait', 'let', 'source', 'declare', 'typeset', 'enable', 'help', 'logout', 'dirs', 'pushd', 'popd', 'disown', 'suspend', 'builtin', 'caller', 'shopt', 'mapfile', 'readarray']);
+/** Stdout up to this size comes with the exit event (a step's `result` is at most 256 KiB); beyond, it is read from the log. */
+const STDOUT_KEPT = 256 * 1024;
 /** A shell's own PATH when the container's environment sets none. */
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const SIGNALS = new Set(['HUP', 'INT', 'QUIT', 'KILL', 'USR1', 'USR2', 'TERM', 'ALRM', 'PIPE', 'CONT', 'STOP']);
@@ -93,7 +95,7 @@ export class WarmSlot {
     const log = new LogWriter(join(msg.logDir, `${msg.name}.log`));
     if (msg.marker) log.marker(msg.marker);
     if (msg.clearExit !== false) rmSync(join(msg.exitDir, `${msg.name}.json`), { force: true });
-    this.run = { rid, times: !!msg.warm.times, gid: msg.gid, name: msg.name, argv: msg.argv, exitDir: msg.exitDir, log, token: Buffer.from(token, 'latin1'), startedAt: new Date().toISOString(), started: false, startError: undefined, pendingSignal: undefined, code: undefined, ended: { stdout: false, stderr: false }, hold: { stdout: undefined, stderr: undefined } };
+    this.run = { rid, times: !!msg.warm.times, gid: msg.gid, name: msg.name, argv: msg.argv, exitDir: msg.exitDir, log, token: Buffer.from(token, 'latin1'), startedAt: new Date().toISOString(), started: false, startError: undefined, pendingSignal: undefined, code: undefined, ended: { stdout: false, stderr: false }, hold: { stdout: undefined, stderr: undefined }, stdout: [], stdoutBytes: 0 };
     this.child.stdin.write(this.command(rid, msg, token));
   }
 
@@ -159,7 +161,7 @@ export class WarmSlot {
     run.hold[stream] = undefined;
     const at = data.indexOf(run.token);
     if (at >= 0) {
-      if (at > 0) run.log.write(stream, data.subarray(0, at));
+      if (at > 0) this.output(run, stream, data.subarray(0, at));
       run.ended[stream] = true;
       return this.maybeFinish(run);
     }
@@ -167,8 +169,17 @@ export class WarmSlot {
     let keep = data.length;
     const from = data.lastIndexOf(0, data.length - 1);
     if (from >= 0 && data.length - from < run.token.length && run.token.subarray(0, data.length - from).equals(data.subarray(from))) keep = from;
-    if (keep > 0) run.log.write(stream, data.subarray(0, keep));
+    if (keep > 0) this.output(run, stream, data.subarray(0, keep));
     if (keep < data.length) run.hold[stream] = Buffer.from(data.subarray(keep));
+  }
+
+  /** Into the log; stdout is also kept (up to STDOUT_KEPT bytes) for the exit event, so hooks need not read the log back. */
+  output(run, stream, chunk) {
+    run.log.write(stream, chunk);
+    if (stream !== 'stdout' || !run.stdout) return;
+    run.stdoutBytes += chunk.length;
+    if (run.stdoutBytes > STDOUT_KEPT) run.stdout = undefined;
+    else run.stdout.push(Buffer.from(chunk));
   }
 
   maybeFinish(run) {
@@ -180,7 +191,7 @@ export class WarmSlot {
   finish(run, { code, message, startError }) {
     if (this.run !== run) return;
     this.run = undefined;
-    for (const s of ['stdout', 'stderr']) if (run.hold[s]) run.log.write(s, run.hold[s]);
+    for (const s of ['stdout', 'stderr']) if (run.hold[s]) this.output(run, s, run.hold[s]);
     if (message && startError) run.log.marker(message);
     run.log.close();
     if (!this.shuttingDown) {
@@ -189,7 +200,8 @@ export class WarmSlot {
         writeExitRecord(run.exitDir, rec);
       } catch {}
       const rootTimes = run.times && this.spec.kept ? rootTimesOf(this.spec.kept) : undefined;
-      this.emit({ t: 'exited', gid: run.gid, ...rec, ...(rootTimes ? { rootTimes } : {}) });
+      const stdout = run.stdout && !startError ? Buffer.concat(run.stdout).toString('utf8') : undefined;
+      this.emit({ t: 'exited', gid: run.gid, ...rec, ...(rootTimes ? { rootTimes } : {}), ...(stdout !== undefined ? { stdout } : {}) });
     }
     this.emit({ t: 'groupExited', gid: run.gid });
   }
