@@ -112,8 +112,8 @@ export function resetRootfsSync(rootfs: string, mounts: string[]): void {
  * The change times (ctime: entries added, removed or renamed, mode or owner changed) of the root and
  * every kept dir, in keptDirPaths' order, as decimal strings. After a reset the kept dirs hold only kept
  * dirs, mount points and links, so anything a Pod made or removed anywhere in the root changes one of
- * them: a dozen stats tell whether the next Pod can have the root without a reset. The warm sandbox's
- * launcher helper takes them when a container ends (warm-slot.mjs), off the agent's thread.
+ * them: a dozen stats tell whether the next Pod can have the root without a reset. The warm slot takes
+ * them when a container ends (warm-slot.mjs).
  */
 export type RootTimes = string[];
 

@@ -107,7 +107,7 @@ export class WarmSandboxes {
   /**
    * The Pod is done with the slot: its containers have exited (the sandbox's shell killed what they
    * left running) and its outputs were read. `seen`: the root's times when its last container ended
-   * (RootTimes; the helper took them): unchanged since the last reset, the root needs none.
+   * (RootTimes; the warm slot took them): unchanged since the last reset, the root needs none.
    */
   release(slot: WarmSlotSpec, seen?: RootTimes): void {
     this.startedAt.delete(slot.slot);
@@ -138,7 +138,7 @@ export class WarmSandboxes {
 
   /**
    * What a start in the slot carries: the whole spec the first time, after that its number only; and
-   * whether the helper should take the root's times when the container ends (only worth it when there
+   * whether the warm slot should take the root's times when the container ends (only worth it when there
    * is a snapshot to compare them with).
    */
   startSpec(slot: WarmSlotSpec): (WarmSlotSpec | { slot: number }) & { times?: boolean } {

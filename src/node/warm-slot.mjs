@@ -265,8 +265,8 @@ export class WarmSlot {
 
 /**
  * The change times of the root's kept dirs (sandbox.ts RootTimes), taken here when a container ended:
- * its processes are gone, nothing else writes the root until the agent hands the slot on, and the
- * stats cost this helper's time instead of the agent's. Undefined when one is missing or not a dir.
+ * its processes are gone and nothing else writes the root until the agent hands the slot on (in a
+ * launcher helper, the stats cost the helper's time). Undefined when one is missing or not a dir.
  */
 export function rootTimesOf(paths) {
   const out = [];
