@@ -116,6 +116,15 @@ export function knownJson(value: unknown, text: string): void {
 }
 
 /**
+ * Drop the cached text of a value that has been superseded (an object's previous version): a store
+ * keeps old versions for watchers, and their texts — a big Workflow's status is megabytes — need not
+ * live as long.
+ */
+export function forgetJson(value: unknown): void {
+  if (value && typeof value === 'object') jsonCache.delete(value);
+}
+
+/**
  * JSON.stringify of a workflow-like status, built from the texts jsonOf keeps for its frozen map
  * entries (`nodes`): after a pass that changed a few nodes of thousands, only those are serialised.
  */

@@ -5,7 +5,7 @@ import { setImmediate } from 'node:timers';
 import { ApiError, alreadyExists, badRequest, conflict, notFound } from '../model/errors.js';
 import { type KindInfo, KindRegistry, apiVersionOf, defaultKinds, resourceKey } from '../model/kinds.js';
 import { validateMetadata } from '../model/meta.js';
-import { type KObject, type ObjectList, clone, cloneForWrite, generateName, jsonOf, rfc3339 } from '../model/object.js';
+import { type KObject, type ObjectList, clone, cloneForWrite, forgetJson, generateName, jsonOf, rfc3339 } from '../model/object.js';
 import { FieldSelector, LabelSelector, parseFieldSelector, parseLabelSelector } from '../model/selectors.js';
 import type { Backend, Tx } from './backend.js';
 import { jsonPatch, mergePatch } from './patch.js';
@@ -374,6 +374,10 @@ export class BaseStore implements Store {
     // The next write compares against this version: its generation text (metadata aside, so still
     // right) is known now. Kept only for a frozen copy, which cannot change under the cache.
     if (genText !== undefined && Object.isFrozen(updated)) generationCache.set(updated, genText);
+    // The version it replaces is compared against no more: its texts go (the object itself may stay a
+    // while in the watch history), unless the new version shares the part.
+    generationCache.delete(current);
+    if (current.status !== updated.status) forgetJson(current.status);
     await emit({ rv, type: 'MODIFIED', resource, object: updated, previous: current });
     return updated;
   }
