@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clone, deepFreeze, jsonOf, statusJson } from './object.js';
+import { clone, deepFreeze, sameJson } from './object.js';
 
 describe('clone', () => {
   it('copies as a JSON round trip would', () => {
@@ -31,18 +31,24 @@ describe('clone', () => {
   });
 });
 
-describe('statusJson', () => {
-  it('is JSON.stringify, built from the cached texts of frozen nodes', () => {
-    const done = deepFreeze({ id: 'a', phase: 'Succeeded', children: ['b'] });
-    jsonOf(done);
-    const status = {
-      phase: 'Running',
-      skipped: undefined,
-      nodes: { a: done, b: { id: 'b', phase: 'Running', message: undefined, n: NaN }, '7': { id: '7' }, gone: undefined },
-      outputs: { parameters: [{ name: 'p', value: undefined }] },
-    };
-    expect(statusJson(status)).toBe(JSON.stringify(status));
-    expect(statusJson({ phase: 'Pending' })).toBe(JSON.stringify({ phase: 'Pending' }));
-    expect(statusJson(undefined)).toBe(undefined);
+describe('sameJson', () => {
+  it('says whether two values have the same JSON text, without making it', () => {
+    const shared = deepFreeze({ id: 'a', phase: 'Succeeded', children: ['b'] });
+    const cases: [unknown, unknown][] = [
+      [{ nodes: { a: shared, b: { id: 'b', n: NaN } } }, { nodes: { a: shared, b: { id: 'b', n: null } } }],
+      [{ a: 1, skipped: undefined, f: () => 1 }, { a: 1 }],
+      [{ a: 1, b: 2 }, { b: 2, a: 1 }],
+      [[1, undefined, () => 2], [1, null, null]],
+      [[1, 2], [1, 2, 3]],
+      [{ a: { b: [1, { c: 'x' }] } }, { a: { b: [1, { c: 'y' }] } }],
+      [{ when: new Date('2026-01-01T00:00:00Z') }, { when: '2026-01-01T00:00:00.000Z' }],
+      [{ a: [] }, { a: {} }],
+      [{ a: 'x' }, { a: 'x' }],
+      [0, -0],
+      [Infinity, null],
+      [undefined, undefined],
+      [{ a: 1 }, null],
+    ];
+    for (const [a, b] of cases) expect(sameJson(a, b), `${JSON.stringify(a)} vs ${JSON.stringify(b)}`).toBe(JSON.stringify(a) === JSON.stringify(b));
   });
 });

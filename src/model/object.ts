@@ -108,48 +108,51 @@ export function jsonOf(value: unknown): string {
 }
 
 /**
- * Tell jsonOf the text of a frozen value whose content the caller knows (it serialised an equal value
- * just before the store copied it). Ignored for values that are not frozen, since those may change.
+ * Whether two JSON-shaped values have the same JSON text (keys in the same order, JSON's rules for
+ * undefined, functions and non-finite numbers), without making the text: parts that are the same
+ * object are not looked into. A pass over a big Workflow shares the stored, frozen nodes it did not
+ * change, so comparing it with the stored version costs a look at each node's identity and a
+ * comparison of the few that changed, where comparing texts meant serialising the whole status.
  */
-export function knownJson(value: unknown, text: string): void {
-  if (value && typeof value === 'object' && Object.isFrozen(value)) jsonCache.set(value, text);
-}
-
-/**
- * Drop the cached text of a value that has been superseded (an object's previous version): a store
- * keeps old versions for watchers, and their texts — a big Workflow's status is megabytes — need not
- * live as long.
- */
-export function forgetJson(value: unknown): void {
-  if (value && typeof value === 'object') jsonCache.delete(value);
-}
-
-/**
- * JSON.stringify of a workflow-like status, built from the texts jsonOf keeps for its frozen map
- * entries (`nodes`): after a pass that changed a few nodes of thousands, only those are serialised.
- */
-export function statusJson(status: Record<string, unknown> | undefined): string | undefined {
-  if (!status || typeof status !== 'object' || Array.isArray(status) || typeof (status as { toJSON?: unknown }).toJSON === 'function') return JSON.stringify(status);
-  const map = status.nodes;
-  if (!map || typeof map !== 'object' || Array.isArray(map) || typeof (map as { toJSON?: unknown }).toJSON === 'function') return JSON.stringify(status);
-  const parts: string[] = [];
-  for (const k of Object.keys(status)) {
-    const v = status[k];
-    if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
-    if (k !== 'nodes') {
-      parts.push(`${JSON.stringify(k)}:${JSON.stringify(v)}`);
-      continue;
-    }
-    const entries: string[] = [];
-    for (const id of Object.keys(map)) {
-      const n = (map as Record<string, unknown>)[id];
-      if (n === undefined || typeof n === 'function' || typeof n === 'symbol') continue;
-      entries.push(`${JSON.stringify(id)}:${jsonOf(n)}`);
-    }
-    parts.push(`${JSON.stringify(k)}:{${entries.join(',')}}`);
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) {
+    if (typeof a === 'string' && typeof b === 'string') return false;
+    return JSON.stringify(a) === JSON.stringify(b);
   }
-  return `{${parts.join(',')}}`;
+  if (typeof (a as { toJSON?: unknown }).toJSON === 'function' || typeof (b as { toJSON?: unknown }).toJSON === 'function') return jsonOf(a) === jsonOf(b);
+  const ta = jsonCache.get(a);
+  if (ta !== undefined) {
+    const tb = jsonCache.get(b);
+    if (tb !== undefined) return ta === tb;
+  }
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const y = b as unknown[];
+    if (a.length !== y.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(inArray(a[i]), inArray(y[i]))) return false;
+    return true;
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const kx = Object.keys(x);
+  const ky = Object.keys(y);
+  let i = 0;
+  let j = 0;
+  for (;;) {
+    while (i < kx.length && dropped(x[kx[i]])) i++;
+    while (j < ky.length && dropped(y[ky[j]])) j++;
+    if (i === kx.length || j === ky.length) return i === kx.length && j === ky.length;
+    if (kx[i] !== ky[j] || !sameJson(x[kx[i]], y[ky[j]])) return false;
+    i++;
+    j++;
+  }
 }
+
+/** What JSON.stringify leaves out of an object. */
+const dropped = (v: unknown) => v === undefined || typeof v === 'function' || typeof v === 'symbol';
+/** What JSON.stringify writes as null in an array. */
+const inArray = (v: unknown) => (dropped(v) ? null : v);
 
 /** Freeze a JSON value all the way down so an accidental mutation throws instead of corrupting shared state. */
 export function deepFreeze<T>(value: T): T {

@@ -5,7 +5,7 @@ import { setImmediate } from 'node:timers';
 import { ApiError, alreadyExists, badRequest, conflict, notFound } from '../model/errors.js';
 import { type KindInfo, KindRegistry, apiVersionOf, defaultKinds, resourceKey } from '../model/kinds.js';
 import { validateMetadata } from '../model/meta.js';
-import { type KObject, type ObjectList, clone, cloneForWrite, forgetJson, generateName, jsonOf, rfc3339 } from '../model/object.js';
+import { type KObject, type ObjectList, clone, cloneForWrite, generateName, rfc3339, sameJson } from '../model/object.js';
 import { FieldSelector, LabelSelector, parseFieldSelector, parseLabelSelector } from '../model/selectors.js';
 import type { Backend, Tx } from './backend.js';
 import { jsonPatch, mergePatch } from './patch.js';
@@ -96,32 +96,19 @@ export function takeStoredJson(obj: object): string | undefined {
   return text;
 }
 
-/** Compare two JSON values for equality (stored objects' text is cached: see jsonOf). */
-function jsonEqual(a: unknown, b: unknown): boolean {
-  return jsonOf(a) === jsonOf(b);
-}
-
-const generationCache = new WeakMap<object, string>();
-
 /**
- * Text standing for the part of an object that drives `metadata.generation` (everything but the
- * metadata, and but the status when that is a subresource), cached for stored (frozen) objects. Made
- * from each part's jsonOf: a frozen part a writer shares (a controller's spec and status) costs nothing.
+ * Whether the part of an object that drives `metadata.generation` (everything but the metadata, and
+ * but the status when that is a subresource) is the same in both. Compared part by part (sameJson):
+ * parts a writer shares with the stored version (a controller's spec, its finished nodes) cost nothing.
  */
-function generationText(info: KindInfo, obj: KObject): string {
-  const cached = generationCache.get(obj);
-  if (cached !== undefined) return cached;
-  let text = '{';
-  for (const k of Object.keys(obj)) {
-    if (k === 'metadata' || (k === 'status' && info.statusSubresource)) continue;
-    const v = obj[k];
-    if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
-    text += (text.length > 1 ? ',' : '') + JSON.stringify(k) + ':' + jsonOf(v);
-  }
-  text += '}';
-  if (Object.isFrozen(obj)) generationCache.set(obj, text);
-  return text;
+function sameGeneration(info: KindInfo, a: KObject, b: KObject): boolean {
+  const part = (o: KObject) => Object.keys(o).filter((k) => k !== 'metadata' && !(k === 'status' && info.statusSubresource) && !dropped(o[k]));
+  const ka = part(a);
+  const kb = part(b);
+  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && sameJson(a[k], b[k]));
 }
+
+const dropped = (v: unknown) => v === undefined || typeof v === 'function' || typeof v === 'symbol';
 
 export class BaseStore implements Store {
   readonly hub: WatchHub;
@@ -353,14 +340,12 @@ export class BaseStore implements Store {
       if (c.generateName) m.generateName = c.generateName;
     }
     updated.metadata.resourceVersion = current.metadata.resourceVersion;
-    // Compared part by part (metadata, what the generation counts, the status if it is a subresource):
-    // the stored object's parts have their text cached, so a big object is serialised once per write
-    // instead of three times. A status write leaves the generation's part as it was.
-    const genText = statusOnly && info.statusSubresource ? undefined : generationText(info, updated);
-    const sameGeneration = genText === undefined || genText === generationText(info, current);
-    const sameStatus = !info.statusSubresource || jsonEqual(updated.status, current.status);
-    if (sameGeneration && sameStatus && jsonEqual(updated.metadata, current.metadata)) return current; // a no-op write changes nothing, as in Kubernetes
-    if (!sameGeneration) updated.metadata.generation = (current.metadata.generation ?? 1) + 1;
+    // Compared part by part (metadata, what the generation counts, the status if it is a subresource),
+    // without serialising: a big object's unchanged parts are the stored ones (see sameJson).
+    const sameGen = statusOnly && info.statusSubresource ? true : sameGeneration(info, updated, current);
+    const sameStatus = !info.statusSubresource || sameJson(updated.status, current.status);
+    if (sameGen && sameStatus && sameJson(updated.metadata, current.metadata)) return current; // a no-op write changes nothing, as in Kubernetes
+    if (!sameGen) updated.metadata.generation = (current.metadata.generation ?? 1) + 1;
     const resource = resourceKey(info);
     const rv = await tx.nextResourceVersion();
     updated.metadata.resourceVersion = String(rv);
@@ -371,13 +356,6 @@ export class BaseStore implements Store {
       return updated;
     }
     await tx.put(resource, updated, current);
-    // The next write compares against this version: its generation text (metadata aside, so still
-    // right) is known now. Kept only for a frozen copy, which cannot change under the cache.
-    if (genText !== undefined && Object.isFrozen(updated)) generationCache.set(updated, genText);
-    // The version it replaces is compared against no more: its texts go (the object itself may stay a
-    // while in the watch history), unless the new version shares the part.
-    generationCache.delete(current);
-    if (current.status !== updated.status) forgetJson(current.status);
     await emit({ rv, type: 'MODIFIED', resource, object: updated, previous: current });
     return updated;
   }
@@ -429,7 +407,7 @@ export class BaseStore implements Store {
       finalizers.push(FOREGROUND);
     }
     if (finalizers.length) {
-      if (current.metadata.deletionTimestamp && jsonEqual(finalizers, current.metadata.finalizers)) return current;
+      if (current.metadata.deletionTimestamp && sameJson(finalizers, current.metadata.finalizers)) return current;
       const marked = clone(current);
       marked.metadata.deletionTimestamp ??= rfc3339();
       marked.metadata.deletionGracePeriodSeconds ??= 0;

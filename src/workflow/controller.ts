@@ -6,7 +6,7 @@ import { type Client, Kinds } from '../client/types.js';
 import { ANNOTATION_NODE_ID, LABEL_COMPLETED, LABEL_WORKFLOW } from '../model/argo.js';
 import type { Workflow, WorkflowTaskResult, WorkflowTemplate } from '../model/argo.js';
 import { isApiError } from '../model/errors.js';
-import { type KObject, clone, deepFreeze, jsonOf, knownJson, randomSuffix, rfc3339, statusJson } from '../model/object.js';
+import { type KObject, clone, deepFreeze, jsonOf, randomSuffix, rfc3339, sameJson } from '../model/object.js';
 import type { ArtifactRepository } from './artifacts.js';
 import { performData } from './data.js';
 import { performHttp } from './http.js';
@@ -317,21 +317,15 @@ export class WorkflowController {
     if (done) this.inFlight.delete(k);
     else this.inFlight.set(k, podsInFlight(wf));
     wf.metadata.labels = { ...(wf.metadata.labels ?? {}), 'workflows.argoproj.io/phase': phase || 'Pending', [LABEL_COMPLETED]: String(done) };
-    // The operator never changes the spec (it is shared, frozen), so status and metadata decide. The
-    // status text is handed on to the saved copy, which the next pass compares against: one
-    // serialisation of a big status per pass instead of two.
-    // Frozen first: nodes the pass left alone are the stored ones, frozen with their texts known, so
-    // only what changed is frozen and serialised here.
+    // The operator never changes the spec (it is shared, frozen), so status and metadata decide,
+    // compared without serialising: the nodes this pass left alone are the stored objects (sameJson).
+    // Frozen, so the store shares the status instead of copying it (cloneForWrite).
     deepFreeze(wf.status);
-    const statusText = statusJson(wf.status as Record<string, unknown> | undefined);
-    if (statusText !== jsonOf(before.status) || jsonOf(wf.metadata) !== jsonOf(before.metadata)) {
+    if (!sameJson(wf.status, before.status) || !sameJson(wf.metadata, before.metadata)) {
       const seen = new Set<string>();
       this.writing.set(k, seen);
-      // Frozen, with its text known: the store shares it instead of copying and serialising it again.
-      if (statusText !== undefined) knownJson(wf.status, statusText);
       try {
         const saved = await this.client.update(wf);
-        if (saved.status !== undefined && statusText !== undefined) knownJson(saved.status, statusText);
         this.written.set(k, saved);
         this.writing.delete(k);
         // Versions other than ours arrived meanwhile: someone else changed the workflow too.

@@ -106,8 +106,9 @@ interface ContainerStatus {
  * The status a pass works on. Nodes that are done (fulfilled) and frozen, as a store hands them out,
  * are shared with the stored copy, not copied: a pass does not change them (a write would throw), and
  * in a big workflow they are almost all of the status, which used to be copied, frozen and serialised
- * whole on every pass; the controller now only freezes and serialises what is new (statusJson). Nodes
- * still in progress are copied, so a pass can change them in place.
+ * whole on every pass; the controller now only freezes what is new, and compares the status with the
+ * stored one without serialising it (sameJson: shared nodes are equal by identity). Nodes still in
+ * progress are copied, so a pass can change them in place.
  */
 function workingStatus(status: WorkflowStatus | undefined): WorkflowStatus | undefined {
   if (!status || typeof status !== 'object') return clone(status);
