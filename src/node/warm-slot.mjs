@@ -125,9 +125,10 @@ export class WarmSlot {
       // (cd sets PWD and OLDPWD, which the shell would then pass on: a container's environment is only what it was given.)
       `c=127; if cd ${quote(msg.cwd || '/')} 2>/dev/null; then unset PWD OLDPWD; ${started}; else echo "n ${rid} chdir"; fi; ` +
       // The container ends with its main process (as its cgroup would): everything else in the sandbox goes too.
-      // /dev is the sandbox's own tmpfs: whatever the container added there (or in /dev/shm) goes too.
-      `kill -9 -1 2>/dev/null; for f in /dev/* /dev/.[!.]* /dev/shm/* /dev/shm/.[!.]*; do case " $DEVS " in *" $f "*) ;; *) [ -e "$f" ] && rm -rf "$f";; esac; done; ` +
-      `printf '${tok}' >&3; printf '${tok}' >&4; echo "x ${rid} $c"\n`
+      `kill -9 -1 2>/dev/null; printf '${tok}' >&3; printf '${tok}' >&4; echo "x ${rid} $c"; ` +
+      // /dev is the sandbox's own tmpfs: whatever the container added there (or in /dev/shm) goes too,
+      // after the exit is reported (the next command is read only once this is done).
+      `for f in /dev/* /dev/.[!.]* /dev/shm/* /dev/shm/.[!.]*; do case " $DEVS " in *" $f "*) ;; *) [ -e "$f" ] && rm -rf "$f";; esac; done\n`
     );
   }
 
