@@ -84,8 +84,8 @@ export class WorkflowController {
   /** Resource templates waiting on a condition; aborted when the controller stops. */
   private aborts = new Set<AbortController>();
   private idleWaiters: (() => void)[] = [];
-  /** Pods pending or running per workflow, as its last reconcile left them (for pacing). */
-  private inFlight = new Map<string, number>();
+  /** Each workflow as its last reconcile left it: how many Pods it has in flight decides pacing. */
+  private lastPass = new Map<string, Workflow>();
 
   constructor(private readonly opts: WorkflowControllerOptions) {
     this.client = opts.client;
@@ -130,7 +130,7 @@ export class WorkflowController {
         this.specs.delete(key(wf));
         this.podIndex.delete(key(wf));
         this.resultIndex.delete(key(wf));
-        this.inFlight.delete(key(wf));
+        this.lastPass.delete(key(wf));
       },
     });
     await Promise.all([this.templates.start(), this.clusterTemplates.start(), this.configMaps.start()]);
@@ -207,7 +207,8 @@ export class WorkflowController {
             // of their news.
             const cost = performance.now() - started;
             if (this.dirty.delete(k)) {
-              if (cost > 5 && (this.inFlight.get(k) ?? 0) >= PACE_FROM_PODS) setTimeout(() => {
+              const last = cost > 5 ? this.lastPass.get(k) : undefined;
+              if (last && podsInFlight(last) >= PACE_FROM_PODS) setTimeout(() => {
                 this.active.delete(k);
                 this.enqueue(k);
               }, PACING * cost);
@@ -314,8 +315,8 @@ export class WorkflowController {
     }
     const phase = wf.status?.phase ?? '';
     const done = phase === 'Succeeded' || phase === 'Failed' || phase === 'Error';
-    if (done) this.inFlight.delete(k);
-    else this.inFlight.set(k, podsInFlight(wf));
+    if (done) this.lastPass.delete(k);
+    else this.lastPass.set(k, wf);
     wf.metadata.labels = { ...(wf.metadata.labels ?? {}), 'workflows.argoproj.io/phase': phase || 'Pending', [LABEL_COMPLETED]: String(done) };
     // The operator never changes the spec (it is shared, frozen), so status and metadata decide,
     // compared without serialising: the nodes this pass left alone are the stored objects (sameJson).
