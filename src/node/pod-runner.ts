@@ -473,7 +473,10 @@ export class PodRunner {
       this.markDirty();
     } else if (ev.t === 'exited') {
       // The warm sandbox's root as the (last) container left it: the release compares it with the snapshot.
-      if (this.slot) this.slotTimes = ev.rootTimes;
+      if (this.slot) {
+        this.slotTimes = ev.rootTimes;
+        this.env.warm?.exited(this.slot);
+      }
       r.stdout = ev.stdout;
       void this.onExit(r, ev);
     }

@@ -105,6 +105,14 @@ export class WarmSandboxes {
   }
 
   /**
+   * The container in the slot has exited: the slot is turning over, though its Pod may hold it a while
+   * yet (its outputs are saved and its status written before release), which must not count as long.
+   */
+  exited(slot: WarmSlotSpec): void {
+    this.startedAt.delete(slot.slot);
+  }
+
+  /**
    * The Pod is done with the slot: its containers have exited (the sandbox's shell killed what they
    * left running) and its outputs were read. `seen`: the root's times when its last container ended
    * (RootTimes; the warm slot took them): unchanged since the last reset, the root needs none.
@@ -197,15 +205,23 @@ export class WarmSandboxes {
    */
   private watchLong(): void {
     if (this.growTimer || this.stopped) return;
-    this.growTimer = setTimeout(() => setImmediate(() => this.grow()), LONG_MS);
+    this.growTimer = setTimeout(() => {
+      const at = Date.now();
+      setImmediate(() => this.grow(at));
+    }, LONG_MS);
   }
 
-  private grow(): void {
+  /**
+   * `at`: when the timer fired. The exits that had happened by then were read before this runs (the
+   * event loop polls between timers and immediates); work queued ahead of it in this turn (a big
+   * reconcile) may have delayed it since, with exits unread behind it. So a container counts as long
+   * when it had run LONG_MS by `at` and is still not known to have exited.
+   */
+  private grow(at: number): void {
     this.growTimer = undefined;
     if (!this.waiting.length || this.stopped) return;
-    const now = Date.now();
     let long = 0;
-    for (const t of this.startedAt.values()) if (now - t >= LONG_MS) long++;
+    for (const t of this.startedAt.values()) if (at - t >= LONG_MS) long++;
     let turning = this.slots.size - this.free.length - long;
     while (this.waiting.length && turning < this.opts.max && this.slots.size < this.opts.max * SURPLUS) {
       this.waiting.shift()!(this.create());
