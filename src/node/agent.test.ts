@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -483,15 +483,22 @@ describe.skipIf(!findBwrap())('NodeAgent: warm sandboxes (bwrap kept from Pod to
     expect(await logs(env, await waitPhase(env, 'env'))).toBe(value);
   });
 
-  it('does not hold Pods back behind long-running ones: more Pods than slots all run at once', async () => {
+  it('does not hold Pods back behind long-running ones: more Pods than slots all run at once, in warm slots made for them and closed after', async () => {
     env = await setup();
-    const n = 2 * Math.min(32, 8 * availableParallelism());
-    for (let i = 0; i < n; i++) await create(env, pod(`long${i}`, { command: ['sleep', '30'] }));
+    const max = Math.min(32, 8 * availableParallelism());
+    const n = 2 * max;
+    for (let i = 0; i < n; i++) await create(env, pod(`long${i}`, { command: ['sleep', '30'] }, { terminationGracePeriodSeconds: 1 }));
     const started = Date.now();
     await until(async () => {
       const pods = await Promise.all(Array.from({ length: n }, (_, i) => get(env!, `long${i}`)));
       return pods.every((p) => p.status?.containerStatuses?.[0]?.state.running);
     }, 10_000, `all ${n} pods running`);
     expect(Date.now() - started).toBeLessThan(5_000);
+    // Every Pod in a warm slot: no Pod directory holds a root of its own.
+    expect(readdirSync(join(env.dataDir, 'slots')).length).toBe(n);
+    expect(readdirSync(join(env.dataDir, 'pods')).filter((d) => existsSync(join(env!.dataDir, 'pods', d, 'rootfs')))).toEqual([]);
+    // Once they are gone, the slots beyond max close after sitting free a while.
+    for (let i = 0; i < n; i++) await env.client.delete(Kinds.Pod, `long${i}`, 'default');
+    await until(async () => readdirSync(join(env!.dataDir, 'slots')).length <= max, 15_000, `surplus slots closed`);
   });
 });

@@ -68,11 +68,6 @@ export class WarmSandboxes {
     mkdirSync(join(opts.dataDir, 'images'), { recursive: true });
   }
 
-  /** How many slots exist now (tests and benchmarks look). */
-  get size(): number {
-    return this.slots.size;
-  }
-
   /** A free slot, a new one, or one that comes free (or is made) soon; undefined: use a sandbox of your own. */
   acquire(): WarmSlotSpec | Promise<WarmSlotSpec | undefined> {
     const slot = this.free.pop();
@@ -193,7 +188,11 @@ export class WarmSandboxes {
     this.snapshots.delete(slot.slot);
     this.freeSince.delete(slot.slot);
     if (this.announced.delete(slot.slot)) this.opts.launcher.send({ t: 'closeSlot', slot: slot.slot });
-    rmSync(join(this.root, String(slot.slot)), { recursive: true, force: true });
+    try {
+      rmSync(join(this.root, String(slot.slot)), { recursive: true, force: true });
+    } catch (err) {
+      this.opts.logger?.warn(`warm sandbox ${slot.slot}: cannot remove its root (${(err as Error).message})`);
+    }
   }
 
   /**
