@@ -83,7 +83,6 @@ export class InProcessLauncher implements Launcher {
 
 export class HelperLauncher implements Launcher {
   private child?: ChildProcess;
-  private ready?: Promise<void>;
   private onEvent: (ev: LauncherEvent) => void = () => {};
   private shutdownWaiter?: () => void;
 
@@ -205,9 +204,9 @@ export class PooledLauncher implements Launcher {
 /**
  * The agent's default: warm sandboxes are driven from this process (no helper in between: one pipe
  * hop less each way, no JSON; the only fork is a slot's bwrap, once per slot), everything else from the
- * helper pool, which starts when a Pod first needs it. On 2 cores a `true` step took 0.35 s against
- * 0.55 s for a one-step `argosy run`, and a 200-step chain 1.1–1.4 s against 1.7–1.8 s, with the
- * warm sandboxes here rather than in the helpers (2026-12-06).
+ * helper pool, which starts when a Pod first needs it. On 2 cores, with the warm sandboxes here rather
+ * than in the helpers, a one-step `argosy run` took 0.35 s instead of 0.55 s and a 200-step chain
+ * 1.1–1.4 s instead of 1.7–1.8 s (2026-12-06).
  */
 export class SplitLauncher implements Launcher {
   private readonly local = new InProcessLauncher();

@@ -1,7 +1,7 @@
 // A warm sandbox: one bubblewrap sandbox kept from Pod to Pod, so that a Pod that needs nothing of its
-// own but a root filesystem (one container, no volumes) starts with a fork in a small shell instead of
-// a fresh sandbox. Starting bwrap costs ~3 ms of CPU (namespaces, mounts, pivot_root) and the launcher's
-// Node `spawn` ~1 ms more; a fork in the shell costs ~0.1 ms.
+// own but a root filesystem (one container, no volumes) starts with a vfork in a small shell instead of
+// a fresh sandbox. Starting bwrap costs 3–10 ms of CPU (namespaces, mounts, pivot_root) and a Node
+// `spawn` 1–7 ms more (the ranges are two machines of the same kind); the vfork, next to nothing.
 //
 // Inside: `/bin/sh -s` as PID 1 of the sandbox's PID namespace, reading commands on stdin. The launcher
 // writes one command per container, which the shell runs to the end before it reads the next: it
