@@ -140,8 +140,8 @@ export function sameJson(a: unknown, b: unknown): boolean {
   let i = 0;
   let j = 0;
   for (;;) {
-    while (i < kx.length && dropped(x[kx[i]])) i++;
-    while (j < ky.length && dropped(y[ky[j]])) j++;
+    while (i < kx.length && omittedFromJson(x[kx[i]])) i++;
+    while (j < ky.length && omittedFromJson(y[ky[j]])) j++;
     if (i === kx.length || j === ky.length) return i === kx.length && j === ky.length;
     if (kx[i] !== ky[j] || !sameJson(x[kx[i]], y[ky[j]])) return false;
     i++;
@@ -150,9 +150,9 @@ export function sameJson(a: unknown, b: unknown): boolean {
 }
 
 /** What JSON.stringify leaves out of an object. */
-const dropped = (v: unknown) => v === undefined || typeof v === 'function' || typeof v === 'symbol';
+export const omittedFromJson = (v: unknown) => v === undefined || typeof v === 'function' || typeof v === 'symbol';
 /** What JSON.stringify writes as null in an array. */
-const inArray = (v: unknown) => (dropped(v) ? null : v);
+const inArray = (v: unknown) => (omittedFromJson(v) ? null : v);
 
 /** Freeze a JSON value all the way down so an accidental mutation throws instead of corrupting shared state. */
 export function deepFreeze<T>(value: T): T {

@@ -5,7 +5,7 @@ import { setImmediate } from 'node:timers';
 import { ApiError, alreadyExists, badRequest, conflict, notFound } from '../model/errors.js';
 import { type KindInfo, KindRegistry, apiVersionOf, defaultKinds, resourceKey } from '../model/kinds.js';
 import { validateMetadata } from '../model/meta.js';
-import { type KObject, type ObjectList, clone, cloneForWrite, generateName, rfc3339, sameJson } from '../model/object.js';
+import { type KObject, type ObjectList, clone, cloneForWrite, generateName, omittedFromJson, rfc3339, sameJson } from '../model/object.js';
 import { FieldSelector, LabelSelector, parseFieldSelector, parseLabelSelector } from '../model/selectors.js';
 import type { Backend, Tx } from './backend.js';
 import { jsonPatch, mergePatch } from './patch.js';
@@ -102,13 +102,11 @@ export function takeStoredJson(obj: object): string | undefined {
  * parts a writer shares with the stored version (a controller's spec, its finished nodes) cost nothing.
  */
 function sameGeneration(info: KindInfo, a: KObject, b: KObject): boolean {
-  const part = (o: KObject) => Object.keys(o).filter((k) => k !== 'metadata' && !(k === 'status' && info.statusSubresource) && !dropped(o[k]));
+  const part = (o: KObject) => Object.keys(o).filter((k) => k !== 'metadata' && !(k === 'status' && info.statusSubresource) && !omittedFromJson(o[k]));
   const ka = part(a);
   const kb = part(b);
   return ka.length === kb.length && ka.every((k, i) => k === kb[i] && sameJson(a[k], b[k]));
 }
-
-const dropped = (v: unknown) => v === undefined || typeof v === 'function' || typeof v === 'symbol';
 
 export class BaseStore implements Store {
   readonly hub: WatchHub;
