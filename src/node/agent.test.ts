@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Kinds } from '../client/types.js';
 import { NodeAgent } from './agent.js';
 import type { PodContext } from './pod-runner.js';
+import { locateNodeAsset } from './launcher.js';
 import { findBwrap } from './sandbox.js';
 import { type Env, create, get, logs, pod, quiet, setup, until, waitPhase } from './test-util.js';
 
@@ -22,6 +23,10 @@ const pgrep = (marker: string): string[] => {
     return [];
   }
 };
+type CpuSplit = { slots: string; all: string };
+const { cpuSplit, cpuList } = (await import(locateNodeAsset('warm-slot.mjs'))) as { cpuSplit(): CpuSplit | undefined; cpuList(text: string): number[] };
+/** A Cpus_allowed_list as cpuSplit writes its sets ("0-2" → "0,1,2"). */
+const expandCpus = (text: string) => cpuList(text.trim()).join(',');
 const unique = () => `m${Date.now()}${Math.floor(Math.random() * 1e6)}`;
 
 describe('NodeAgent: running pods', () => {
@@ -474,6 +479,19 @@ describe.skipIf(!findBwrap())('NodeAgent: warm sandboxes (bwrap kept from Pod to
     // A builtin with no program of its name is a start error, as for any missing program.
     await create(env, pod('cd', { command: ['cd', '/'] }));
     expect((await waitPhase(env, 'cd')).status!.containerStatuses![0].state.terminated).toMatchObject({ exitCode: 128, reason: 'StartError' });
+  });
+
+  it.skipIf(!cpuSplit())('keeps short steps off the CPU of the agent, and gives a step that runs on (and what it starts) every CPU', async () => {
+    env = await setup();
+    const split = cpuSplit()!;
+    const cpus = 'grep Cpus_allowed_list /proc/self/status | tr -d "\\t" | cut -d: -f2';
+    await create(env, pod('short', { command: ['sh', '-c', cpus] }));
+    expect(expandCpus(await logs(env, await waitPhase(env, 'short')))).toBe(split.slots);
+    // Read at 0.3 s by the container (widened at 50 ms), and at 0.6 s by a process it started at once,
+    // before that, with the narrow set: widened with it.
+    await create(env, pod('long', { command: ['sh', '-c', `sh -c 'sleep 0.6; ${cpus}' & sleep 0.3; ${cpus}; wait`] }));
+    const lines = (await logs(env, await waitPhase(env, 'long', ['Succeeded'], 10_000))).trim().split('\n');
+    expect(lines.map(expandCpus)).toEqual([split.all, split.all]);
   });
 
   it('passes environment values through exactly, quotes and newlines included', async () => {

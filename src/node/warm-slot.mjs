@@ -24,7 +24,7 @@
 // slot to the next Pod, when the root's change times, which this side takes as a container ends, say a
 // Pod changed it; only Pods with nothing else to mount get a slot.
 import { spawn } from 'node:child_process';
-import { lstatSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { LogWriter, killGroup, writeExitRecord } from './runtime.mjs';
@@ -37,6 +37,10 @@ const SHELL_BUILTINS = new Set(['.', ':', '[', 'alias', 'bg', 'break', 'cd', 'ch
 const STDOUT_KEPT = 256 * 1024;
 /** A shell's own PATH when the container's environment sets none. */
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+/** A container that has run this long is not a short step: it gets every CPU (warm-pool.ts LONG_MS, cpuSplit). */
+const UNPIN_MS = 50;
+/** …and once more this much later, for a process forked while the first widening ran. */
+const UNPIN_AGAIN_MS = 1000;
 const SIGNALS = new Set(['HUP', 'INT', 'QUIT', 'KILL', 'USR1', 'USR2', 'TERM', 'ALRM', 'PIPE', 'CONT', 'STOP']);
 
 export class WarmSlot {
@@ -61,7 +65,10 @@ export class WarmSlot {
   spawnSandbox() {
     // The agent made the root (and resets it between Pods): it may hold the next Pod's files already.
     const [bwrap, ...args] = this.spec.args;
-    const child = spawn(bwrap, [...args, '--as-pid-1', '--chdir', '/', '--', '/bin/sh', '-s'], { stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'], env: {}, detached: true });
+    const argv = [bwrap, ...args, '--as-pid-1', '--chdir', '/', '--', '/bin/sh', '-s'];
+    const split = cpuSplit();
+    if (split) argv.unshift(split.taskset, '-c', split.slots);
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'], env: {}, detached: true });
     this.child = child;
     this.shellPid = undefined;
     this.closed = false;
@@ -142,6 +149,7 @@ export class WarmSlot {
       if (!run || Number(ridText) !== run.rid) continue;
       if (kind === 'r') {
         run.started = true;
+        if (cpuSplit()) run.widen = setTimeout(() => this.widen(run, UNPIN_AGAIN_MS), UNPIN_MS);
         this.emit({ t: 'started', gid: run.gid, name: run.name, startedAt: run.startedAt });
         if (run.pendingSignal) this.signal(run.pendingSignal);
       } else if (kind === 'n') {
@@ -192,6 +200,7 @@ export class WarmSlot {
   finish(run, { code, message, startError }) {
     if (this.run !== run) return;
     this.run = undefined;
+    clearTimeout(run.widen);
     for (const s of ['stdout', 'stderr']) if (run.hold[s]) this.output(run, s, run.hold[s]);
     if (message && startError) run.log.marker(message);
     run.log.close();
@@ -205,6 +214,25 @@ export class WarmSlot {
       this.emit({ t: 'exited', gid: run.gid, ...rec, ...(rootTimes ? { rootTimes } : {}), ...(stdout !== undefined ? { stdout } : {}) });
     }
     this.emit({ t: 'groupExited', gid: run.gid });
+  }
+
+  /**
+   * The container has run a while: it is not a short step, so it gets every CPU this process may use
+   * (see cpuSplit): all its processes, from the sandbox's /proc tree. One forked while that runs may
+   * still inherit the narrow set, so it runs once more later. The shell keeps the narrow set for the
+   * next container.
+   */
+  widen(run, again) {
+    if (this.run !== run) return;
+    this.shellPid ??= childrenOf(this.child.pid)[0];
+    const pids = this.shellPid ? descendantsOf(this.shellPid) : [];
+    if (pids.length) {
+      const { taskset, all } = cpuSplit();
+      const p = spawn('/bin/sh', ['-c', 'for p; do "$0" -a -p -c "$ALL" "$p"; done >/dev/null 2>&1', taskset, ...pids.map(String)], { stdio: 'ignore', env: { ALL: all } });
+      p.on('error', () => {});
+      p.unref();
+    }
+    if (again) run.widen = setTimeout(() => this.widen(run, 0), again);
   }
 
   /** Signal the running container's main process (SIGKILL: all of it goes with the main process). */
@@ -275,6 +303,67 @@ export function rootTimesOf(paths) {
     const st = lstatSync(p, { bigint: true, throwIfNoEntry: false });
     if (!st || !st.isDirectory()) return undefined;
     out.push(String(st.ctimeNs));
+  }
+  return out;
+}
+
+/** Every process below PID (children of all its threads, and theirs). */
+function descendantsOf(pid) {
+  const out = [];
+  const pending = [pid];
+  while (pending.length) {
+    const p = pending.pop();
+    let tasks;
+    try {
+      tasks = readdirSync(`/proc/${p}/task`);
+    } catch {
+      continue; // gone
+    }
+    for (const t of tasks) {
+      try {
+        for (const c of readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').trim().split(/\s+/)) {
+          if (c) (out.push(Number(c)), pending.push(Number(c)));
+        }
+      } catch {
+        // gone, or a kernel without the children file: such containers keep the narrow set
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Where warm sandboxes run: on every CPU this process may use but the first (Cpus_allowed_list), when
+ * it may use two or more and taskset is installed; undefined otherwise (and with ARGOSY_CPU_SPLIT=0).
+ * Why: the agent wakes a slot's shell by writing a command to it, and Linux places a task woken that
+ * way on the waker's CPU, where it preempts the agent, whose thread paces every short step (measured on
+ * 2 vCPUs: 15 % of the agent's time in a 900-task lattice went to such preemptions, and the lattice ran
+ * 9–14 % faster with the slots kept off one CPU, which the agent's thread then had to itself). A
+ * container that runs longer than UNPIN_MS is widened to every CPU (WarmSlot.widen).
+ */
+let split;
+export function cpuSplit() {
+  if (split !== undefined) return split || undefined;
+  split = false;
+  if (process.env.ARGOSY_CPU_SPLIT === '0') return undefined;
+  try {
+    const taskset = ['/usr/bin/taskset', '/bin/taskset'].find((p) => existsSync(p));
+    const list = /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    const cpus = list ? cpuList(list) : [];
+    if (taskset && cpus.length >= 2) split = { taskset, slots: cpus.slice(1).join(','), all: cpus.join(',') };
+  } catch {
+    // no /proc: no split
+  }
+  return split || undefined;
+}
+
+/** "0-3,8,10-11" → [0,1,2,3,8,10,11] */
+export function cpuList(text) {
+  const out = [];
+  for (const part of text.split(',')) {
+    const [a, b] = part.split('-').map(Number);
+    if (!Number.isInteger(a)) continue;
+    for (let c = a; c <= (Number.isInteger(b) ? b : a); c++) out.push(c);
   }
   return out;
 }

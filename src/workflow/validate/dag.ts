@@ -149,11 +149,13 @@ export function validateDag(sc: SpecContext, tmpl: Template, path: string, base:
   for (const [name, info] of infos) {
     const check = checks.get(name)!;
     const scope = scopes.get(name)!;
-    const anc = cycle ? new Set<string>() : ancestors(infos, name);
-    // Only a task that mentions `tasks` can use an ancestor's outputs: skipping the others keeps a
-    // 900-task lattice (every task a descendant of most others) from filling 400,000 scope entries.
+    // Worked out only for a task that refers to other tasks: in a 900-task lattice (every task a
+    // descendant of most others) all of them would be 400,000 set entries.
+    let known: Set<string> | undefined;
+    const anc = () => (known ??= cycle ? new Set<string>() : ancestors(infos, name));
+    // Only a task that mentions `tasks` can use an ancestor's outputs (nor fill the scope with them).
     if (JSON.stringify(info.task).includes('tasks')) {
-      for (const a of anc) {
+      for (const a of anc()) {
         const c = checks.get(a);
         if (c) addNodeOutputs(sc, scope, `tasks.${a}`, c.resolved, c.loops, true);
       }
@@ -164,7 +166,7 @@ export function validateDag(sc: SpecContext, tmpl: Template, path: string, base:
       skip: (k, p) => k === 'inline' && p === child(info.path, 'inline'),
       special: (tag, p) => {
         const m = /^tasks\.([^.]+)\./.exec(tag);
-        if (!m || !infos.has(m[1]) || anc.has(m[1]) || (selfOk && m[1] === name) || cycle) return false;
+        if (!m || !infos.has(m[1]) || anc().has(m[1]) || (selfOk && m[1] === name) || cycle) return false;
         report(sc, p, `missing dependency '${m[1]}'${argumentLabel(info.task, info.path, p)}: task '${name}' uses {{${tag}}} but does not depend on '${m[1]}'`);
         return true;
       },
