@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { isApiError } from '../model/errors.js';
 import { EXIT_FAILED, EXIT_INVALID, UsageError } from './errors.js';
+import { setAssetImporter } from '../node/asset-import.js';
 
 export const VERSION = '0.1.0';
 
@@ -87,7 +88,9 @@ function program(registerServerCommands?: (cmd: Command) => void): Command {
   return cmd;
 }
 
-export async function main(argv: string[]): Promise<void> {
+/** `importModule`: how to import the ES modules in src/node/ (see node/asset-import.ts); `import()` when not given. */
+export async function main(argv: string[], opts: { importModule?: (url: string) => Promise<unknown> } = {}): Promise<void> {
+  if (opts.importModule) setAssetImporter(opts.importModule);
   try {
     const register = LOCAL_VERBS.has(argv[0]) ? undefined : (await import('./server-commands.js')).registerServerCommands;
     await program(register).parseAsync(argv, { from: 'user' });

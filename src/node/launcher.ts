@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { importAsset } from './asset-import.js';
 
 /** A warm sandbox kept from Pod to Pod (warm-slot.mjs): its number, root and bwrap command line. */
 export interface WarmSlotSpec {
@@ -60,7 +61,7 @@ export class InProcessLauncher implements Launcher {
 
   async start(onEvent: (ev: LauncherEvent) => void): Promise<void> {
     this.onEvent = onEvent;
-    const mod = (await import(locateNodeAsset('launcher.mjs'))) as { createLauncherCore(emit: (ev: unknown) => void): LauncherCore };
+    const mod = await importAsset<{ createLauncherCore(emit: (ev: unknown) => void): LauncherCore }>(locateNodeAsset('launcher.mjs'));
     this.core = mod.createLauncherCore((ev) => {
       const e = ev as { t: string };
       if (e.t === 'shutdownDone') this.shutdownWaiter?.();
