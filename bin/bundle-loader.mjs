@@ -5,7 +5,7 @@
 // The cache is written when the process ends (or after CACHE_AFTER_MS), so it holds the functions the
 // run compiled too, not just the top level; V8 rejects it when the file, Node or V8's flags changed,
 // and then it is made again. Any trouble with the cache only means compiling as usual.
-import { accessSync, constants, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -35,7 +35,6 @@ export function loadBundle(bundleDir) {
     if (!cachedData || script.cachedDataRejected) fresh.push({ script, cacheFile });
     const require = (id) => this.require(id);
     require.resolve = (request, opts) => Module._resolveFilename(request, this, false, opts);
-    require.main = process.mainModule;
     require.cache = Module._cache;
     return script.runInThisContext().call(this.exports, this.exports, require, this, filename, dirname(filename));
   };
@@ -55,15 +54,26 @@ export function loadBundle(bundleDir) {
   return createRequire(import.meta.url)(join(bundleDir, 'main.cjs'));
 }
 
+/**
+ * Beside the bundle (whoever can write there can change the bundle itself), or else in a directory of
+ * this user's in tmpdir, used only when it is this user's alone: a cache is code this process runs.
+ */
 function cacheDirFor(bundleDir) {
-  for (const dir of [join(bundleDir, '.v8-cache'), join(tmpdir(), `argosy-v8-cache-${process.getuid?.() ?? 'user'}`)]) {
-    try {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      accessSync(dir, constants.W_OK);
-      return dir;
-    } catch {
-      // not writable: the next place
-    }
+  try {
+    const dir = join(bundleDir, '.v8-cache');
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    return dir;
+  } catch {
+    // a read-only install
+  }
+  try {
+    const dir = join(tmpdir(), `argosy-v8-cache-${process.getuid()}`);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const st = lstatSync(dir);
+    if (st.isDirectory() && st.uid === process.getuid() && (st.mode & 0o077) === 0) return dir;
+  } catch {
+    // no tmpdir either: compile as usual
   }
   return undefined;
 }

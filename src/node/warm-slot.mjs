@@ -322,7 +322,9 @@ function descendantsOf(pid) {
     for (const t of tasks) {
       try {
         for (const c of readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').trim().split(/\s+/)) {
-          if (c) (out.push(Number(c)), pending.push(Number(c)));
+          if (!c) continue;
+          out.push(Number(c));
+          pending.push(Number(c));
         }
       } catch {
         // gone, or a kernel without the children file: such containers keep the narrow set
