@@ -28,7 +28,7 @@ import { displayName, nodeId, podName } from './names.js';
 import { buildPod } from './pod.js';
 import { type Vars, addAggregateVars, addNodeVars, addOutputVars } from './scope.js';
 import { SyncManager } from './sync.js';
-import { evaluateExpression, evaluateWhen, substitute, substituteString } from './subst.js';
+import { evaluateExpression, evaluateWhen, referencedNames, substitute, substituteString } from './subst.js';
 
 export interface OperatorEnv {
   now: Date;
@@ -93,6 +93,8 @@ const failedOrError = (p: NodePhase) => p === 'Failed' || p === 'Error';
 
 /** Substituted steps/DAG template bodies, by the template they came from (see substituteBody). */
 const bodyCache = new WeakMap<Template, { key: string; body: Template }>();
+/** The variables each such template's body refers to (undefined: it holds an expression: all of them). */
+const bodyRefs = new WeakMap<Template, { names: string[] | undefined }>();
 
 /** A problem with the workflow itself (bad reference, missing input): the node or workflow ends Error. */
 export class WorkflowSpecError extends Error {}
@@ -687,7 +689,13 @@ class Operator {
     const { inputs: _i, ...rest } = tmpl;
     const build = () => ({ ...substitute(rest, localVars), inputs: substitute(inputs, localVars) }) as Template;
     if (original !== tmpl || (!tmpl.dag && !tmpl.steps)) return build();
-    const key = JSON.stringify(localVars) + JSON.stringify(inputs);
+    // Keyed by the values of the variables the body refers to: the others (workflow.duration changes
+    // every pass) cannot change what substituting it makes.
+    let refs = bodyRefs.get(original);
+    if (!refs) bodyRefs.set(original, (refs = { names: referencedNames(rest) }));
+    const inInputs = inputs ? referencedNames(inputs) : [];
+    const used = refs.names && inInputs ? [...refs.names, ...inInputs].map((n) => localVars[n]) : localVars;
+    const key = JSON.stringify(used) + JSON.stringify(inputs);
     const hit = bodyCache.get(original);
     if (hit?.key === key) return hit.body;
     const body = deepFreeze(build());

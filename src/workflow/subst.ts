@@ -2,13 +2,23 @@
 // engine speaks in terms of Vars and Argo's rules.
 import { evalExpr } from '../expr/exprlang.js';
 import { evalWhen } from '../expr/govaluate.js';
-import { buildExprEnv, replaceTags, substituteObject } from '../expr/template.js';
+import { buildExprEnv, findTags, replaceTags, substituteObject } from '../expr/template.js';
 import type { Vars } from './scope.js';
 
 /** Substitute `{{…}}` tags through a JSON-shaped value; unknown tags stay for a later pass. */
 export function substitute<T>(value: T, vars: Vars): T {
   if (value === undefined || value === null) return value;
   return substituteObject(value, vars, { allowUnresolved: true });
+}
+
+/**
+ * The variables whose values decide what `substitute` makes of `value`: the names in its simple tags;
+ * undefined when it holds an expression tag (`{{= …}}`), which may read any of them.
+ */
+export function referencedNames(value: unknown): string[] | undefined {
+  const tags = findTags(JSON.stringify(value) ?? '');
+  if (tags.some((t) => t.startsWith('='))) return undefined;
+  return [...new Set(tags)];
 }
 
 /** Substitute in one string; with `strict`, an unresolved tag is an error. */
