@@ -218,16 +218,16 @@ export class WarmSlot {
 
   /**
    * The container has run a while: it is not a short step, so it gets every CPU this process may use
-   * (see cpuSplit): all its processes, from the sandbox's /proc tree. One forked while that runs may
-   * still inherit the narrow set, so it runs once more later. The shell keeps the narrow set for the
-   * next container.
+   * (see cpuSplit): all its processes that still have the narrow set (one that chose its CPUs itself
+   * keeps them), from the sandbox's /proc tree. One forked while that runs may still inherit the narrow
+   * set, so it runs once more later. The shell keeps the narrow set for the next container.
    */
   widen(run, again) {
     if (this.run !== run) return;
+    const { taskset, slots, all } = cpuSplit();
     this.shellPid ??= childrenOf(this.child.pid)[0];
-    const pids = this.shellPid ? descendantsOf(this.shellPid) : [];
+    const pids = this.shellPid ? descendantsOf(this.shellPid).filter((pid) => allowedCpus(pid) === slots) : [];
     if (pids.length) {
-      const { taskset, all } = cpuSplit();
       const p = spawn('/bin/sh', ['-c', 'for p; do "$0" -a -p -c "$ALL" "$p"; done >/dev/null 2>&1', taskset, ...pids.map(String)], { stdio: 'ignore', env: { ALL: all } });
       p.on('error', () => {});
       p.unref();
@@ -334,6 +334,16 @@ function descendantsOf(pid) {
   return out;
 }
 
+/** The CPUs a process may use, as cpuSplit writes a set ("0,1,2"); undefined when it is gone. */
+function allowedCpus(pid) {
+  try {
+    const list = /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return list ? cpuList(list).join(',') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Where warm sandboxes run: on every CPU this process may use but the first (Cpus_allowed_list), when
  * it may use two or more and taskset is installed; undefined otherwise (and with ARGOSY_CPU_SPLIT=0).
@@ -350,8 +360,7 @@ export function cpuSplit() {
   if (process.env.ARGOSY_CPU_SPLIT === '0') return undefined;
   try {
     const taskset = ['/usr/bin/taskset', '/bin/taskset'].find((p) => existsSync(p));
-    const list = /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
-    const cpus = list ? cpuList(list) : [];
+    const cpus = allowedCpus('self')?.split(',').map(Number) ?? [];
     if (taskset && cpus.length >= 2) split = { taskset, slots: cpus.slice(1).join(','), all: cpus.join(',') };
   } catch {
     // no /proc: no split
