@@ -345,19 +345,22 @@ function allowedCpus(pid) {
 }
 
 /**
- * Where warm sandboxes run: on every CPU this process may use but the first (Cpus_allowed_list), when
- * it may use two or more and taskset is installed; undefined otherwise (and with ARGOSY_CPU_SPLIT=0).
+ * Where warm sandboxes run, with ARGOSY_CPU_SPLIT=1: on every CPU this process may use but the first
+ * (Cpus_allowed_list), when it may use two or more and taskset is installed; undefined otherwise.
  * Why: the agent wakes a slot's shell by writing a command to it, and Linux places a task woken that
  * way on the waker's CPU, where it preempts the agent, whose thread paces every short step (measured on
  * 2 vCPUs: 15 % of the agent's time in a 900-task lattice went to such preemptions, and the lattice ran
  * 9–14 % faster with the slots kept off one CPU, which the agent's thread then had to itself). A
  * container that runs longer than UNPIN_MS is widened to every CPU (WarmSlot.widen).
+ * Why not by default: a program that sizes itself by the CPUs it may use when it starts (`nproc`,
+ * Go's GOMAXPROCS, Java, libuv) would see one CPU fewer for good, and on 2 CPUs that halves it; on
+ * Kubernetes a container sees all of the node's.
  */
 let split;
 export function cpuSplit() {
+  if (process.env.ARGOSY_CPU_SPLIT !== '1') return undefined;
   if (split !== undefined) return split || undefined;
   split = false;
-  if (process.env.ARGOSY_CPU_SPLIT === '0') return undefined;
   try {
     const taskset = ['/usr/bin/taskset', '/bin/taskset'].find((p) => existsSync(p));
     const cpus = allowedCpus('self')?.split(',').map(Number) ?? [];
