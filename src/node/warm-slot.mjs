@@ -66,8 +66,9 @@ export class WarmSlot {
     // The agent made the root (and resets it between Pods): it may hold the next Pod's files already.
     const [bwrap, ...args] = this.spec.args;
     const argv = [bwrap, ...args, '--as-pid-1', '--chdir', '/', '--', '/bin/sh', '-s'];
-    const split = cpuSplit();
-    if (split) argv.unshift(split.taskset, '-c', split.slots);
+    // Decided when the sandbox starts: its shell keeps that set for as long as it lives.
+    this.split = cpuSplit();
+    if (this.split) argv.unshift(this.split.taskset, '-c', this.split.slots);
     const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'], env: {}, detached: true });
     this.child = child;
     this.shellPid = undefined;
@@ -149,7 +150,7 @@ export class WarmSlot {
       if (!run || Number(ridText) !== run.rid) continue;
       if (kind === 'r') {
         run.started = true;
-        if (cpuSplit()) run.widen = setTimeout(() => this.widen(run, UNPIN_AGAIN_MS), UNPIN_MS);
+        if (this.split) run.widen = setTimeout(() => this.widen(run, UNPIN_AGAIN_MS), UNPIN_MS);
         this.emit({ t: 'started', gid: run.gid, name: run.name, startedAt: run.startedAt });
         if (run.pendingSignal) this.signal(run.pendingSignal);
       } else if (kind === 'n') {
@@ -224,9 +225,9 @@ export class WarmSlot {
    */
   widen(run, again) {
     if (this.run !== run) return;
-    const { taskset, slots, all } = cpuSplit();
-    this.shellPid ??= childrenOf(this.child.pid)[0];
-    const pids = this.shellPid ? descendantsOf(this.shellPid).filter((pid) => allowedCpus(pid) === slots) : [];
+    const { taskset, slots, all } = this.split;
+    const shell = this.shell();
+    const pids = shell ? descendantsOf(shell).filter((pid) => allowedCpus(pid) === slots) : [];
     if (pids.length) {
       const p = spawn('/bin/sh', ['-c', 'for p; do "$0" -a -p -c "$ALL" "$p"; done >/dev/null 2>&1', taskset, ...pids.map(String)], { stdio: 'ignore', env: { ALL: all } });
       p.on('error', () => {});
@@ -269,10 +270,10 @@ export class WarmSlot {
    * Orphans of the container are adopted by the shell, the sandbox's PID 1, but started after it.
    */
   containerPid() {
-    this.shellPid ??= childrenOf(this.child.pid)[0];
-    if (!this.shellPid) return undefined;
+    const shell = this.shell();
+    if (!shell) return undefined;
     let best;
-    for (const pid of childrenOf(this.shellPid)) {
+    for (const pid of childrenOf(shell)) {
       try {
         const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
         // Field 22 (starttime), counted after the command name, which may hold spaces.
@@ -283,6 +284,11 @@ export class WarmSlot {
       }
     }
     return best?.pid;
+  }
+
+  /** The host PID of the sandbox's shell: bwrap's child. */
+  shell() {
+    return (this.shellPid ??= childrenOf(this.child.pid)[0]);
   }
 
   /** Tear the sandbox down now; at shutdown nothing is recorded, otherwise a later start makes a new one. */
@@ -307,28 +313,14 @@ export function rootTimesOf(paths) {
   return out;
 }
 
-/** Every process below PID (children of all its threads, and theirs). */
+/** Every process below PID (its children, theirs, and so on). */
 function descendantsOf(pid) {
   const out = [];
   const pending = [pid];
   while (pending.length) {
-    const p = pending.pop();
-    let tasks;
-    try {
-      tasks = readdirSync(`/proc/${p}/task`);
-    } catch {
-      continue; // gone
-    }
-    for (const t of tasks) {
-      try {
-        for (const c of readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').trim().split(/\s+/)) {
-          if (!c) continue;
-          out.push(Number(c));
-          pending.push(Number(c));
-        }
-      } catch {
-        // gone, or a kernel without the children file: such containers keep the narrow set
-      }
+    for (const c of childrenOf(pending.pop())) {
+      out.push(c);
+      pending.push(c);
     }
   }
   return out;
@@ -382,20 +374,41 @@ export function cpuList(text) {
   return out;
 }
 
-/** A process's children: from /proc/PID/task/PID/children, or (a kernel without it) from every PPid. */
+/**
+ * A process's children, forked by any of its threads: from /proc/PID/task/TID/children, or (a kernel
+ * without those files) from every process's PPid. None when it is gone.
+ */
 function childrenOf(pid) {
+  if (!hasChildrenFiles()) return childrenByPPid(pid);
+  let tasks;
   try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    tasks = readdirSync(`/proc/${pid}/task`);
   } catch {
-    const out = [];
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        if (Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1]) === pid) out.push(Number(entry));
-      } catch {
-        // gone
-      }
-    }
-    return out;
+    return []; // gone
   }
+  const out = [];
+  for (const t of tasks) {
+    try {
+      for (const c of readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim().split(/\s+/)) if (c) out.push(Number(c));
+    } catch {
+      // the thread is gone
+    }
+  }
+  return out;
+}
+
+let childrenFiles;
+const hasChildrenFiles = () => (childrenFiles ??= existsSync(`/proc/self/task/${process.pid}/children`));
+
+function childrenByPPid(pid) {
+  const out = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1]) === pid) out.push(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  return out;
 }

@@ -692,10 +692,11 @@ class Operator {
     // Keyed by the values of the variables the body refers to: the others (workflow.duration changes
     // every pass) cannot change what substituting it makes.
     let refs = bodyRefs.get(original);
-    if (!refs) bodyRefs.set(original, (refs = { names: referencedNames(rest) }));
-    const inInputs = inputs ? referencedNames(inputs) : [];
+    if (!refs) bodyRefs.set(original, (refs = { names: referencedNames(JSON.stringify(rest)) }));
+    const inputsText = JSON.stringify(inputs) ?? '';
+    const inInputs = referencedNames(inputsText);
     const used = refs.names && inInputs ? [...refs.names, ...inInputs].map((n) => localVars[n]) : localVars;
-    const key = JSON.stringify(used) + JSON.stringify(inputs);
+    const key = JSON.stringify(used) + inputsText;
     const hit = bodyCache.get(original);
     if (hit?.key === key) return hit.body;
     const body = deepFreeze(build());

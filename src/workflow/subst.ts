@@ -12,11 +12,11 @@ export function substitute<T>(value: T, vars: Vars): T {
 }
 
 /**
- * The variables whose values decide what `substitute` makes of `value`: the names in its simple tags;
- * undefined when it holds an expression tag (`{{= …}}`), which may read any of them.
+ * The variables whose values decide what `substitute` makes of a value, given its JSON text: the names
+ * in its simple tags; undefined when it holds an expression tag (`{{= …}}`), which may read any of them.
  */
-export function referencedNames(value: unknown): string[] | undefined {
-  const tags = findTags(JSON.stringify(value) ?? '');
+export function referencedNames(jsonText: string): string[] | undefined {
+  const tags = findTags(jsonText);
   if (tags.some((t) => t.startsWith('='))) return undefined;
   return [...new Set(tags)];
 }
