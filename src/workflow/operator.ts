@@ -25,6 +25,8 @@ import type { KObject } from '../model/object.js';
 import { clone, deepFreeze, rfc3339 } from '../model/object.js';
 import { DurationError, humanDuration, parseArgoDuration, secondsString } from './duration.js';
 import { displayName, nodeId, podName } from './names.js';
+import { type DagShape, DagFrontier, compileDepends, dagShape } from './dag.js';
+import { type PassMemory, recall, remember, verifyingPassMemory } from './pass-memory.js';
 import { buildPod } from './pod.js';
 import { type Vars, addAggregateVars, addNodeVars, addOutputVars } from './scope.js';
 import { SyncManager } from './sync.js';
@@ -90,6 +92,8 @@ interface ExecOpts {
 const FULFILLED: ReadonlySet<NodePhase> = new Set(['Succeeded', 'Failed', 'Error', 'Skipped', 'Omitted']);
 export const isFulfilled = (n: NodeStatus | undefined): boolean => !!n && FULFILLED.has(n.phase);
 const failedOrError = (p: NodePhase) => p === 'Failed' || p === 'Error';
+/** The nodes `status.progress` counts. */
+const isProgressNode = (n: NodeStatus | undefined) => !!n && (n.type === 'Pod' || n.type === 'HTTP');
 
 /** Substituted steps/DAG template bodies, by the template they came from (see substituteBody). */
 const bodyCache = new WeakMap<Template, { key: string; body: Template }>();
@@ -112,11 +116,19 @@ interface ContainerStatus {
  * stored one without serialising it (sameJson: shared nodes are equal by identity). Nodes still in
  * progress are copied, so a pass can change them in place.
  */
-function workingStatus(status: WorkflowStatus | undefined): WorkflowStatus | undefined {
+function workingStatus(status: WorkflowStatus | undefined, memory: PassMemory | undefined): WorkflowStatus | undefined {
   if (!status || typeof status !== 'object') return clone(status);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(status)) {
-    if (k === 'nodes' && v && typeof v === 'object') {
+    if (k === 'nodes' && v && typeof v === 'object' && memory) {
+      // The pass that made this (frozen) map said which nodes are open: copy those, share the rest.
+      // (A for-in copy: twice as fast as Object.assign or a spread on a map of hundreds of keys.)
+      const from = v as Record<string, NodeStatus>;
+      const nodes: Record<string, NodeStatus> = {};
+      for (const id in from) nodes[id] = from[id];
+      for (const id of memory.open) if (nodes[id]) nodes[id] = clone(nodes[id]);
+      out[k] = nodes;
+    } else if (k === 'nodes' && v && typeof v === 'object') {
       const nodes: Record<string, NodeStatus> = {};
       for (const [id, n] of Object.entries(v as Record<string, NodeStatus>)) nodes[id] = Object.isFrozen(n) && isFulfilled(n) ? n : clone(n);
       out[k] = nodes;
@@ -127,7 +139,10 @@ function workingStatus(status: WorkflowStatus | undefined): WorkflowStatus | und
 }
 
 export function operate(input: Workflow, env: OperatorEnv): OperatorResult {
-  return new Operator(input, env).run();
+  const op = new Operator(input, env);
+  const result = op.run();
+  op.remember();
+  return result;
 }
 
 class Operator {
@@ -142,6 +157,15 @@ class Operator {
   private runningPods = 0;
   private now: string;
   private sync!: SyncManager;
+  /** What the pass that made the input's node map knew (pass-memory.ts), and what this one knows. */
+  private readonly prev: PassMemory | undefined;
+  private memory: PassMemory | undefined;
+  /** Set when a node that was done changes or goes: then this pass leaves no memory. */
+  private memoryBroken = false;
+  /** Nodes this pass created, and the frontiers of the DAGs it went through. */
+  private created: string[] = [];
+  private frontiers = new Map<string, DagFrontier>();
+  private frontierChecks = new Map<string, () => DagFrontier>();
 
   constructor(
     input: Workflow,
@@ -150,8 +174,9 @@ class Operator {
     // The spec is shared, not copied: the operator never writes it (stored objects are frozen, so a
     // write would throw), and copying a big spec on every pass was a large part of a reconcile. So are
     // the nodes that are done (see workingStatus).
+    this.prev = recall(input.status?.nodes);
     const wf = {} as Record<string, unknown>;
-    for (const [k, v] of Object.entries(input)) wf[k] = k === 'spec' ? v : k === 'status' ? workingStatus(v as WorkflowStatus | undefined) : clone(v);
+    for (const [k, v] of Object.entries(input)) wf[k] = k === 'spec' ? v : k === 'status' ? workingStatus(v as WorkflowStatus | undefined, this.prev) : clone(v);
     this.wf = wf as unknown as Workflow;
     this.now = rfc3339(env.now);
     this.result = { workflow: this.wf, createPods: [], deletePods: [], events: [], configMapWrites: [], httpRequests: [], resourceActions: [], dataActions: [] };
@@ -175,7 +200,8 @@ class Operator {
     this.sync = this.env.sync ?? new SyncManager();
     if (!this.acquireWorkflowLocks()) return this.result;
     this.shutdown = (wf.spec.shutdown as '' | 'Stop' | 'Terminate') || '';
-    this.runningPods = Object.values(this.nodes).filter((n) => n.type === 'Pod' && !isFulfilled(n)).length;
+    const open = this.prev ? this.prev.open.map((id) => this.nodes[id]).filter(Boolean) : Object.values(this.nodes);
+    this.runningPods = open.filter((n) => n.type === 'Pod' && !isFulfilled(n)).length;
     this.checkDeadline();
     if (this.shutdown || this.deadlineExceeded) this.stopActiveWork();
 
@@ -346,11 +372,7 @@ class Operator {
     g['workflow.mainEntrypoint'] = this.spec.entrypoint ?? '';
     g['workflow.serviceAccountName'] = this.spec.serviceAccountName ?? 'default';
     if (this.spec.priority !== undefined) g['workflow.priority'] = String(this.spec.priority);
-    const created = new Date(meta.creationTimestamp ?? this.now);
-    g['workflow.creationTimestamp'] = rfc3339(created);
-    g['workflow.creationTimestamp.RFC3339'] = rfc3339(created);
-    g['workflow.creationTimestamp.s'] = String(Math.floor(created.getTime() / 1000));
-    for (const [c, v] of Object.entries(strftimeParts(created))) g[`workflow.creationTimestamp.${c}`] = v;
+    for (const [k, v] of creationTimestampVars(meta.creationTimestamp ?? this.now)) g[k] = v;
     const params = (this.spec.arguments?.parameters ?? []).map((p) => ({ name: p.name, value: paramValue(p) }));
     for (const p of params) if (p.value !== undefined) g[`workflow.parameters.${p.name}`] = p.value;
     g['workflow.parameters'] = JSON.stringify(params);
@@ -432,14 +454,88 @@ class Operator {
   }
 
   private updateProgress(): void {
-    let pods = 0;
-    let done = 0;
-    for (const n of Object.values(this.wf.status?.nodes ?? {})) {
-      if (n.type !== 'Pod' && n.type !== 'HTTP') continue;
-      pods++;
-      if (n.phase === 'Succeeded' || n.phase === 'Skipped') done++;
+    const m = this.closeMemory();
+    let pods = m.donePods;
+    for (const id of m.open) if (isProgressNode(this.nodes[id])) pods++;
+    this.wf.status!.progress = `${m.goodPods}/${pods}`;
+  }
+
+  // ---------------------------------------------------------------- pass memory (pass-memory.ts)
+
+  /** A node that was done is about to change (or be replaced): this pass's memory would be wrong. */
+  private noteChange(node: NodeStatus | undefined): void {
+    if (this.memory || (node && isFulfilled(node))) this.memoryBroken = true;
+  }
+
+  /**
+   * What this pass leaves for the next: the open nodes and progress counts, from the last pass's
+   * memory and the nodes this pass made (or from every node when there is none), and the DAG frontiers.
+   */
+  private closeMemory(): PassMemory {
+    if (this.memory && !this.memoryBroken) return this.memory;
+    const nodes = this.wf.status?.nodes ?? {};
+    const m: PassMemory = { open: [], donePods: 0, goodPods: 0, dags: new Map() };
+    const visit = (n: NodeStatus | undefined, id: string) => {
+      if (!n) return;
+      if (!isFulfilled(n)) m.open.push(id);
+      else if (isProgressNode(n)) {
+        m.donePods++;
+        if (n.phase === 'Succeeded' || n.phase === 'Skipped') m.goodPods++;
+      }
+    };
+    if (this.prev && !this.memoryBroken) {
+      m.donePods = this.prev.donePods;
+      m.goodPods = this.prev.goodPods;
+      const seen = new Set<string>();
+      for (const ids of [this.prev.open, this.created]) {
+        for (const id of ids) {
+          if (seen.has(id)) continue;
+          seen.add(id);
+          visit(nodes[id], id);
+        }
+      }
+      for (const [id, f] of this.prev.dags) if (!isFulfilled(nodes[id])) m.dags.set(id, f);
+    } else for (const id of Object.keys(nodes)) visit(nodes[id], id);
+    for (const [id, f] of this.frontiers) if (nodes[id] && !isFulfilled(nodes[id])) m.dags.set(id, f);
+    this.memory = m;
+    return m;
+  }
+
+  /** Hand this pass's memory to the next pass, which will get this node map back (once frozen). */
+  remember(): void {
+    const phase = this.wf.status?.phase;
+    if (!this.nodes || this.memoryBroken || phase === 'Succeeded' || phase === 'Failed' || phase === 'Error') return;
+    const m = this.closeMemory();
+    if (this.memoryBroken) return;
+    if (verifyingPassMemory()) this.verifyMemory(m);
+    remember(this.nodes, m);
+  }
+
+  /** The memory against a full look at the nodes (tests; see verifyPassMemory). */
+  private verifyMemory(m: PassMemory): void {
+    const full: string[] = [];
+    let donePods = 0;
+    let goodPods = 0;
+    for (const [id, n] of Object.entries(this.nodes)) {
+      if (!isFulfilled(n)) full.push(id);
+      else if (isProgressNode(n)) {
+        donePods++;
+        if (n.phase === 'Succeeded' || n.phase === 'Skipped') goodPods++;
+      }
     }
-    this.wf.status!.progress = `${done}/${pods}`;
+    const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+    const problem = (what: string, mine: unknown, truth: unknown) => {
+      throw new Error(`pass memory of ${this.wf.metadata.name}: ${what} is ${JSON.stringify(mine)}, a full look says ${JSON.stringify(truth)}`);
+    };
+    if (!same([...m.open].sort(), full.sort())) problem('the open nodes', [...m.open].sort(), full);
+    if (m.donePods !== donePods || m.goodPods !== goodPods) problem('progress', [m.goodPods, m.donePods], [goodPods, donePods]);
+    for (const [id, f] of m.dags) {
+      const check = this.frontierChecks.get(id);
+      if (!check) continue;
+      const truth = check();
+      const view = (x: DagFrontier) => ({ settled: [...x.settled], released: [...x.released], waiting: [...x.waiting], candidates: x.candidates, failed: x.failed, settledWanted: x.settledWanted });
+      if (!same(view(f), view(truth))) problem(`the frontier of DAG node ${id}`, view(f), view(truth));
+    }
   }
 
   private failuresJson(): string {
@@ -500,13 +596,16 @@ class Operator {
     if (opts.hooked) node.nodeFlag = { ...(node.nodeFlag ?? {}), hooked: true };
     if (opts.retries !== undefined) node.nodeFlag = { ...(node.nodeFlag ?? {}), retried: true };
     if (FULFILLED.has(phase)) node.finishedAt = this.now;
+    this.noteChange(this.nodes[id]);
     this.nodes[id] = node;
+    this.created.push(id);
     return node;
   }
 
   private markNode(node: NodeStatus, phase: NodePhase, message?: string): NodeStatus {
     if (node.phase === phase && (message === undefined || node.message === message)) return node;
     const was = node.phase;
+    if (phase !== was) this.noteChange(node);
     node.phase = phase;
     if (message !== undefined) node.message = message;
     if (phase === 'Running' && was !== 'Running' && node.type === 'Pod') {
@@ -646,6 +745,7 @@ class Operator {
       this.recordHolding(this.lockRequests(body.synchronization, holder, 0), true);
       if (existing) {
         // The lock is ours now: start the template as if the node were new.
+        this.memoryBroken = true;
         delete this.nodes[existing.id];
         fresh = undefined;
       }
@@ -1449,15 +1549,24 @@ class Operator {
     const node = existing ?? this.initNode(nodeName, 'DAG', tmpl, opts);
     const dag = tmpl.dag!;
     const shape = dagShape(dag, dag.target ? substituteString(dag.target, vars) : undefined);
-    const { tasks, deps, targets, wanted, handled, referenced } = shape;
+    const { tasks, deps, targets, handled, referenced } = shape;
+    const taskList = dag.tasks;
     const failFast = dag.failFast !== false;
-    const scope: Vars = { ...vars };
+    // The caller's variables, copied once a task's are added (in a chain with no references, never).
+    let scope: Vars = vars;
     const scoped = new Map<string, string>();
+    const addTaskVars = (t: DAGTask) => {
+      if (scope === vars) scope = { ...vars };
+      this.addStepVars(scope, 'tasks', t, nodeName, ctx);
+    };
     const taskIds = shape.ids(this.wf.metadata.name!, nodeName);
     const taskNode = (name: string): NodeStatus | undefined => {
       const id = taskIds.get(name);
       return id === undefined ? undefined : this.nodes[id];
     };
+    const failsDag = (t: DAGTask, n: NodeStatus) => failedOrError(n.phase) && !continues(t, n.phase) && !handled.has(t.name);
+    // Only the frontier's candidates can move: tasks not done whose dependencies are (see dag.ts).
+    const frontier = this.frontierOf(node.id, shape, taskList, taskNode, failsDag);
     let anyFailed = false;
     let progressed = true;
     const limit = tmpl.parallelism !== undefined ? Number(tmpl.parallelism) : undefined;
@@ -1465,22 +1574,28 @@ class Operator {
     while (progressed) {
       progressed = false;
       // Outputs of finished tasks are visible to the tasks that start in this pass (added once per phase).
-      for (const t of referenced ?? dag.tasks) {
+      for (const t of referenced ?? taskList) {
         const n = taskNode(t.name);
         if (n && scoped.get(t.name) !== n.phase) {
           scoped.set(t.name, n.phase);
-          this.addStepVars(scope, 'tasks', t, nodeName, ctx);
+          addTaskVars(t);
         }
       }
       let running = 0;
-      for (const t of dag.tasks) {
-        const n = taskNode(t.name);
+      for (const i of frontier.candidates) {
+        const n = taskNode(taskList[i].name);
         if (n && !isFulfilled(n) && !(n.daemoned && n.phase === 'Running')) running++;
       }
-      for (const t of dag.tasks) {
-        if (!wanted.has(t.name)) continue;
+      // In the order of dag.tasks; a task a settling one releases is visited in this round when it
+      // comes later in that order, in the next round when it came earlier.
+      for (let i = frontier.nextCandidate(-1); i >= 0; i = frontier.nextCandidate(i)) {
+        const t = taskList[i];
         const current = taskNode(t.name);
-        if (isFulfilled(current)) continue;
+        if (current && isFulfilled(current)) {
+          frontier.settle(i, failsDag(t, current));
+          continue;
+        }
+        if (!shape.wantedAt[i]) continue;
         const taskDeps = deps.get(t.name) ?? [];
         if (!current && !taskDeps.every((dep) => {
           const d = taskNode(dep);
@@ -1495,12 +1610,14 @@ class Operator {
           if (ok instanceof Error) {
             const errNode = this.initNode(name, 'Skipped', undefined, { boundaryId: node.id }, 'Error', ok.message);
             this.linkTask(node, errNode, taskDeps, (d) => taskNode(d));
+            frontier.settle(i, failsDag(t, errNode));
             progressed = true;
             continue;
           }
           if (!ok) {
             const omitted = this.initNode(name, 'Skipped', undefined, { boundaryId: node.id }, 'Omitted', 'omitted: depends condition not met');
             this.linkTask(node, omitted, taskDeps, (d) => taskNode(d));
+            frontier.settle(i, false);
             progressed = true;
             continue;
           }
@@ -1512,30 +1629,37 @@ class Operator {
           if (referenced && !shape.referencedNames.has(d)) continue;
           if (dn && scoped.get(d) !== dn.phase) {
             scoped.set(d, dn.phase);
-            this.addStepVars(scope, 'tasks', tasks.get(d)!, nodeName, ctx);
+            addTaskVars(tasks.get(d)!);
           }
         }
         const n = this.executeTask(t, nodeName, ctx, scope, node, taskDeps, (d) => taskNode(d));
         if (n && (!current || n.phase !== before)) progressed = true;
         if (n && !current && !isFulfilled(n)) running++;
+        if (n && isFulfilled(n)) frontier.settle(i, failsDag(t, n));
+        else if (n?.daemoned && n.phase === 'Running') frontier.release(i);
       }
-      for (const t of dag.tasks) {
-        const n = taskNode(t.name);
-        if (n && failedOrError(n.phase) && !continues(t, n.phase) && !handled.has(t.name)) anyFailed = true;
-      }
+      frontier.compact();
+      anyFailed = frontier.failed;
     }
-    if (tmpl.outputs) for (const t of dag.tasks) if (taskNode(t.name)) this.addStepVars(scope, 'tasks', t, nodeName, ctx);
-    // Done when every wanted task is fulfilled, or (failFast) nothing more will start.
-    const open = [...wanted].filter((n) => {
-      const x = taskNode(n);
-      return x ? !isFulfilled(x) && !(x.daemoned && x.phase === 'Running') : !(anyFailed && failFast);
-    });
-    if (open.length) return node;
-    if (anyFailed && failFast && [...wanted].some((n) => !taskNode(n))) {
+    // Done when every wanted task is fulfilled, or (failFast) nothing more will start. The wanted
+    // tasks that are not candidates and not done wait on a dependency and have no node.
+    const stopping = anyFailed && failFast;
+    const blocked = frontier.blocked > 0;
+    let open = blocked && !stopping;
+    let unstarted = blocked;
+    for (const i of frontier.candidates) {
+      if (!shape.wantedAt[i]) continue;
+      const x = taskNode(taskList[i].name);
+      if (!x) unstarted = true;
+      if (x ? !isFulfilled(x) && !(x.daemoned && x.phase === 'Running') : !stopping) open = true;
+    }
+    if (open) return node;
+    if (stopping && unstarted) {
       this.markNode(node, 'Failed');
       this.finishScope(node);
       return node;
     }
+    if (tmpl.outputs) for (const t of taskList) if (taskNode(t.name)) addTaskVars(t);
     const phase = this.assessDag(targets, tasks, deps, (d) => taskNode(d), handled);
     node.outboundNodes = targets.flatMap((t) => {
       const n = taskNode(t);
@@ -1555,6 +1679,24 @@ class Operator {
     this.markNode(node, phase);
     this.finishScope(node);
     return node;
+  }
+
+  /** This pass's frontier of a DAG node: the last pass's, copied, or one built from the nodes. */
+  private frontierOf(
+    dagId: string,
+    shape: DagShape,
+    taskList: DAGTask[],
+    taskNode: (n: string) => NodeStatus | undefined,
+    failsDag: (t: DAGTask, n: NodeStatus) => boolean,
+  ): DagFrontier {
+    const build = () => DagFrontier.build(shape, taskList, taskNode, isFulfilled, failsDag);
+    if (verifyingPassMemory()) this.frontierChecks.set(dagId, build);
+    let f = this.frontiers.get(dagId);
+    if (f?.shape === shape) return f;
+    const prev = this.memoryBroken ? undefined : this.prev?.dags.get(dagId);
+    f = prev?.shape === shape ? prev.clone() : build();
+    this.frontiers.set(dagId, f);
+    return f;
   }
 
   private linkTask(dagNode: NodeStatus, child: NodeStatus, deps: string[], taskNode: (n: string) => NodeStatus | undefined): void {
@@ -1919,115 +2061,23 @@ function loopIndex(name: string): number {
   return m ? Number(m[1]) : 0;
 }
 
-interface DagShape {
-  tasks: Map<string, DAGTask>;
-  deps: Map<string, string[]>;
-  targets: string[];
-  /** Targets and their ancestors: the tasks that run. */
-  wanted: Set<string>;
-  /** Tasks whose failure another task's `depends` asks about (A.Failed, A.Errored…): expected, not fatal. */
-  handled: Set<string>;
-  /** The tasks whose variables the DAG mentions (`tasks.X…`); undefined when it may mention any. */
-  referenced?: DAGTask[];
-  referencedNames: Set<string>;
-  /** Task name → node ID under a given DAG node. */
-  ids(workflowName: string, dagNodeName: string): Map<string, string>;
-}
+/**
+ * The `workflow.creationTimestamp…` variables, for the timestamp asked last: the same on every pass
+ * of a workflow, and working them out was half of setting the globals.
+ */
+let creationVars: { stamp: string; vars: [string, string][] } | undefined;
 
-/** What a DAG's text alone decides, computed once per (frozen, reused) DAG template and target. */
-const dagShapes = new WeakMap<object, Map<string, DagShape>>();
-
-function dagShape(dag: NonNullable<Template['dag']>, target: string | undefined): DagShape {
-  let byTarget = dagShapes.get(dag);
-  if (!byTarget) dagShapes.set(dag, (byTarget = new Map()));
-  const cached = byTarget.get(target ?? '');
-  if (cached) return cached;
-  const tasks = new Map(dag.tasks.map((t) => [t.name, t]));
-  const deps = new Map<string, string[]>();
-  for (const t of dag.tasks) deps.set(t.name, taskDependencies(t, tasks));
-  const targets = target !== undefined ? target.split(/[\s,]+/).filter(Boolean) : leafTasks(dag.tasks, deps);
-  const wanted = new Set<string>();
-  const want = (n: string) => {
-    if (wanted.has(n) || !tasks.has(n)) return;
-    wanted.add(n);
-    for (const d of deps.get(n) ?? []) want(d);
-  };
-  for (const t of targets) want(t);
-  const handled = new Set<string>();
-  for (const t of dag.tasks) {
-    for (const m of (t.depends ?? '').matchAll(/([A-Za-z0-9_-]+)\.(Failed|Errored|AllFailed|AnySucceeded|Completed)\b/g)) handled.add(m[1]);
-  }
-  // `tasks.NAME` and `tasks['NAME']` name a task; any other use of `tasks` (an expression indexing it
-  // with a variable, say) could reach every task, so then all of them are kept in scope.
-  const text = JSON.stringify(dag);
-  const referencedNames = new Set<string>();
-  let any = false;
-  for (const m of text.matchAll(/\btasks\b(?!":)(\.([A-Za-z0-9_-]+)|\[\s*\\?['"]([^'"\\]+)\\?['"]\s*\])?/g)) {
-    const name = m[2] ?? m[3];
-    if (name === undefined) any = true;
-    else referencedNames.add(name);
-  }
-  const idCache = new Map<string, Map<string, string>>();
-  const shape: DagShape = {
-    tasks,
-    deps,
-    targets,
-    wanted,
-    handled,
-    referenced: any ? undefined : dag.tasks.filter((t) => referencedNames.has(t.name)),
-    referencedNames,
-    ids(workflowName, dagNodeName) {
-      const k = `${workflowName}\u0000${dagNodeName}`;
-      let m = idCache.get(k);
-      if (!m) {
-        m = new Map(dag.tasks.map((t) => [t.name, nodeId(workflowName, `${dagNodeName}.${t.name}`)]));
-        if (idCache.size > 64) idCache.clear();
-        idCache.set(k, m);
-      }
-      return m;
-    },
-  };
-  byTarget.set(target ?? '', shape);
-  return shape;
-}
-
-function taskDependencies(t: DAGTask, tasks: Map<string, DAGTask>): string[] {
-  if (t.dependencies?.length) return t.dependencies.filter((d) => tasks.has(d));
-  if (!t.depends) return [];
-  return [...compileDepends(t.depends, tasks).names.keys()];
-}
-
-/** A `depends` expression rewritten for expr-lang: task names (which may hold `-`) become
- * identifiers, and a bare name means "finished well". Cached: a DAG asks for the same ones often. */
-const dependsCache = new Map<string, { text: string; names: Map<string, string> }>();
-const DEPENDS_TOKEN = /[A-Za-z0-9_][A-Za-z0-9_-]*(?:\.[A-Za-z]+)?/g;
-
-function compileDepends(expr: string, tasks: Map<string, DAGTask>): { text: string; names: Map<string, string> } {
-  const cached = dependsCache.get(expr);
-  if (cached && [...cached.names.keys()].every((n) => tasks.has(n))) return cached;
-  const names = new Map<string, string>();
-  const ident = (n: string) => {
-    let id = names.get(n);
-    if (!id) names.set(n, (id = `__t${names.size}`));
-    return id;
-  };
-  const text = expr.replace(DEPENDS_TOKEN, (tok) => {
-    const dot = tok.indexOf('.');
-    const base = dot < 0 ? tok : tok.slice(0, dot);
-    if (!tasks.has(base)) return tok;
-    const id = ident(base);
-    return dot < 0 ? `(${id}.Succeeded || ${id}.Skipped || ${id}.Daemoned)` : `${id}${tok.slice(dot)}`;
-  });
-  const out = { text, names };
-  if (dependsCache.size > 5000) dependsCache.clear();
-  dependsCache.set(expr, out);
-  return out;
-}
-
-function leafTasks(tasks: DAGTask[], deps: Map<string, string[]>): string[] {
-  const used = new Set<string>();
-  for (const d of deps.values()) for (const x of d) used.add(x);
-  return tasks.map((t) => t.name).filter((n) => !used.has(n));
+function creationTimestampVars(stamp: string): [string, string][] {
+  if (creationVars?.stamp === stamp) return creationVars.vars;
+  const created = new Date(stamp);
+  const vars: [string, string][] = [
+    ['workflow.creationTimestamp', rfc3339(created)],
+    ['workflow.creationTimestamp.RFC3339', rfc3339(created)],
+    ['workflow.creationTimestamp.s', String(Math.floor(created.getTime() / 1000))],
+  ];
+  for (const [c, v] of Object.entries(strftimeParts(created))) vars.push([`workflow.creationTimestamp.${c}`, v]);
+  creationVars = { stamp, vars };
+  return vars;
 }
 
 /** strftime-style parts of workflow.creationTimestamp (`.Y`, `.m`, `.d`, `.H`, `.M`, `.S`, …), in UTC. */
