@@ -48,6 +48,13 @@ describe('sameJson', () => {
       [Infinity, null],
       [undefined, undefined],
       [{ a: 1 }, null],
+      // plain values are compared before objects: every kind of difference is still found
+      [{ nodes: { a: shared }, progress: '1/2' }, { nodes: { a: shared }, progress: '2/2' }],
+      [{ nodes: { a: { phase: 'Running' } }, progress: '1/2' }, { nodes: { a: { phase: 'Succeeded' } }, progress: '1/2' }],
+      [{ a: {}, b: 1 }, { a: 1, b: 1 }],
+      [{ a: { x: 1 }, b: 1 }, { a: { x: 1 }, c: 1 }],
+      [{ a: { x: 1 }, b: 1 }, { a: { x: 1 }, b: 1, c: undefined }],
+      [{ a: { x: 1 }, b: { y: [1] } }, { a: { x: 1 }, b: { y: [1] } }],
     ];
     for (const [a, b] of cases) expect(sameJson(a, b), `${JSON.stringify(a)} vs ${JSON.stringify(b)}`).toBe(JSON.stringify(a) === JSON.stringify(b));
   });

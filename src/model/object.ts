@@ -137,16 +137,34 @@ export function sameJson(a: unknown, b: unknown): boolean {
   const y = b as Record<string, unknown>;
   const kx = Object.keys(x);
   const ky = Object.keys(y);
-  let i = 0;
-  let j = 0;
-  for (;;) {
-    while (i < kx.length && omittedFromJson(x[kx[i]])) i++;
-    while (j < ky.length && omittedFromJson(y[ky[j]])) j++;
-    if (i === kx.length || j === ky.length) return i === kx.length && j === ky.length;
-    if (kx[i] !== ky[j] || !sameJson(x[kx[i]], y[ky[j]])) return false;
-    i++;
-    j++;
+  // The keys and the plain values first, the objects after: a difference in a plain value (a
+  // Workflow's progress, its phase) is found without walking the big object beside it (its nodes).
+  let objects = false;
+  for (let pass = 0; pass < 2; pass++) {
+    let i = 0;
+    let j = 0;
+    for (;;) {
+      while (i < kx.length && omittedFromJson(x[kx[i]])) i++;
+      while (j < ky.length && omittedFromJson(y[ky[j]])) j++;
+      if (i === kx.length || j === ky.length) {
+        if (i !== kx.length || j !== ky.length) return false;
+        break;
+      }
+      const u = x[kx[i]];
+      const v = y[ky[j]];
+      if (pass === 0) {
+        if (kx[i] !== ky[j]) return false;
+        if (u !== v) {
+          if (typeof u === 'object' && u !== null && typeof v === 'object' && v !== null) objects = true;
+          else if (!sameJson(u, v)) return false;
+        }
+      } else if (u !== v && typeof u === 'object' && u !== null && typeof v === 'object' && v !== null && !sameJson(u, v)) return false;
+      i++;
+      j++;
+    }
+    if (!objects) return true;
   }
+  return true;
 }
 
 /** What JSON.stringify leaves out of an object. */

@@ -1,7 +1,6 @@
 // Shared by the launcher helper (launcher.mjs) and the in-sandbox supervisor (supervisor.mjs).
 // Plain JavaScript on purpose: both run as small standalone `node` processes, from src/ or dist/ alike.
 import { closeSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
 
 /** RFC 3339 with nanosecond digits (millisecond precision padded), as CRI log lines carry. */
 export function nanoTime(ms = Date.now()) {
@@ -69,11 +68,20 @@ export class LogWriter {
   }
 }
 
+/**
+ * A file in a directory, for a normalized directory path (the agent's) and a plain file name (from a
+ * container's name): what path.join would give, without its normalizing, which showed in every
+ * container's start and end.
+ */
+export function inDir(dir, file) {
+  return dir.endsWith('/') ? `${dir}${file}` : `${dir}/${file}`;
+}
+
 /** The record of a container's exit, written BEFORE the exit is reported, so a restarted agent can report it. */
 export async function writeExitRecord(exitDir, rec) {
-  const tmp = join(exitDir, `.${rec.name}.json.tmp`);
+  const tmp = inDir(exitDir, `.${rec.name}.json.tmp`);
   writeFileSync(tmp, JSON.stringify(rec));
-  renameSync(tmp, join(exitDir, `${rec.name}.json`));
+  renameSync(tmp, inDir(exitDir, `${rec.name}.json`));
 }
 
 export const SIGNUM = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 };

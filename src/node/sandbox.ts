@@ -110,7 +110,8 @@ export function resetRootfsSync(rootfs: string, mounts: string[]): void {
 
 /**
  * The change times (ctime: entries added, removed or renamed, mode or owner changed) of the root and
- * every kept dir, in keptDirPaths' order, as decimal strings. After a reset the kept dirs hold only kept
+ * every kept dir, in keptDirPaths' order, as decimal strings of milliseconds (a double's fraction
+ * keeps a fraction of a microsecond: far finer than the clock file times tick with). After a reset the kept dirs hold only kept
  * dirs, mount points and links, so anything a Pod made or removed anywhere in the root changes one of
  * them: a dozen stats tell whether the next Pod can have the root without a reset. The warm slot takes
  * them when a container ends (warm-slot.mjs).
@@ -118,7 +119,7 @@ export function resetRootfsSync(rootfs: string, mounts: string[]): void {
 export type RootTimes = string[];
 
 /** How far in the past a change time must lie to be trusted: file times tick with the kernel's coarse clock. */
-const SETTLED_NS = 50_000_000n;
+const SETTLED_MS = 50;
 
 /** The paths whose change times RootTimes lists. */
 export function keptDirPaths(rootfs: string, mounts: string[]): string[] {
@@ -130,12 +131,12 @@ export function keptDirPaths(rootfs: string, mounts: string[]): string[] {
  * the same clock tick from this one (the next release then resets again, and a settled root is taken).
  */
 export function rootfsSnapshot(rootfs: string, mounts: string[]): RootTimes | undefined {
-  const now = BigInt(Date.now()) * 1_000_000n;
+  const now = Date.now();
   const snap: RootTimes = [];
   for (const p of keptDirPaths(rootfs, mounts)) {
-    const st = lstatSync(p, { bigint: true });
-    if (!st.isDirectory() || now - st.ctimeNs < SETTLED_NS) return undefined;
-    snap.push(String(st.ctimeNs));
+    const st = lstatSync(p);
+    if (!st.isDirectory() || now - st.ctimeMs < SETTLED_MS) return undefined;
+    snap.push(String(st.ctimeMs));
   }
   return snap;
 }

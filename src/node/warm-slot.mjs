@@ -25,9 +25,8 @@
 // Pod changed it; only Pods with nothing else to mount get a slot.
 import { spawn } from 'node:child_process';
 import { existsSync, lstatSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { LogWriter, killGroup, writeExitRecord } from './runtime.mjs';
+import { LogWriter, inDir, killGroup, writeExitRecord } from './runtime.mjs';
 
 const quote = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -100,9 +99,9 @@ export class WarmSlot {
     if (!this.alive) this.spawnSandbox();
     const rid = ++this.seq;
     const token = `\0argosy-end-${this.nonce}-${rid}\0`;
-    const log = new LogWriter(join(msg.logDir, `${msg.name}.log`));
+    const log = new LogWriter(inDir(msg.logDir, `${msg.name}.log`));
     if (msg.marker) log.marker(msg.marker);
-    if (msg.clearExit !== false) rmSync(join(msg.exitDir, `${msg.name}.json`), { force: true });
+    if (msg.clearExit !== false) rmSync(inDir(msg.exitDir, `${msg.name}.json`), { force: true });
     this.run = { rid, times: !!msg.warm.times, gid: msg.gid, name: msg.name, argv: msg.argv, exitDir: msg.exitDir, log, token: Buffer.from(token, 'latin1'), startedAt: new Date().toISOString(), started: false, startError: undefined, pendingSignal: undefined, code: undefined, ended: { stdout: false, stderr: false }, hold: { stdout: undefined, stderr: undefined }, stdout: [], stdoutBytes: 0 };
     this.child.stdin.write(this.command(rid, msg, token));
   }
@@ -306,9 +305,9 @@ export class WarmSlot {
 export function rootTimesOf(paths) {
   const out = [];
   for (const p of paths) {
-    const st = lstatSync(p, { bigint: true, throwIfNoEntry: false });
+    const st = lstatSync(p, { throwIfNoEntry: false });
     if (!st || !st.isDirectory()) return undefined;
-    out.push(String(st.ctimeNs));
+    out.push(String(st.ctimeMs));
   }
   return out;
 }
