@@ -19,6 +19,10 @@ export interface DagShape {
   dependents: number[][];
   wantedAt: Uint8Array;
   wantedCount: number;
+  /** Tasks with no loop and no hooks: one node, which a Pod that has not changed leaves as it is. */
+  plainAt: Uint8Array;
+  /** Tasks with a dependency whose variables the DAG mentions (all, when it may mention any). */
+  refDepAt: Uint8Array;
   /** Task name → node ID under a given DAG node. */
   ids(workflowName: string, dagNodeName: string): Map<string, string>;
 }
@@ -78,6 +82,8 @@ export function dagShape(dag: NonNullable<Template['dag']>, target: string | und
     dependents,
     wantedAt,
     wantedCount: wantedAt.reduce((a, b) => a + b, 0),
+    plainAt: Uint8Array.from(dag.tasks, (t) => (!t.withItems && t.withParam === undefined && !t.withSequence && !t.hooks ? 1 : 0)),
+    refDepAt: Uint8Array.from(dag.tasks, (t) => (any || (deps.get(t.name) ?? []).some((d) => referencedNames.has(d)) ? 1 : 0)),
     ids(workflowName, dagNodeName) {
       const k = `${workflowName}\u0000${dagNodeName}`;
       let m = idCache.get(k);

@@ -1582,9 +1582,11 @@ class Operator {
         }
       }
       let running = 0;
-      for (const i of frontier.candidates) {
-        const n = taskNode(taskList[i].name);
-        if (n && !isFulfilled(n) && !(n.daemoned && n.phase === 'Running')) running++;
+      if (limit !== undefined) {
+        for (const i of frontier.candidates) {
+          const n = taskNode(taskList[i].name);
+          if (n && !isFulfilled(n) && !(n.daemoned && n.phase === 'Running')) running++;
+        }
       }
       // In the order of dag.tasks; a task a settling one releases is visited in this round when it
       // comes later in that order, in the next round when it came earlier.
@@ -1624,13 +1626,19 @@ class Operator {
         }
         const before = current?.phase;
         // Dependencies may have finished earlier in this same pass: bring their outputs into scope.
-        for (const d of taskDeps) {
-          const dn = taskNode(d);
+        if (shape.refDepAt[i]) for (const d of taskDeps) {
           if (referenced && !shape.referencedNames.has(d)) continue;
+          const dn = taskNode(d);
           if (dn && scoped.get(d) !== dn.phase) {
             scoped.set(d, dn.phase);
             addTaskVars(tasks.get(d)!);
           }
+        }
+        // A running task whose Pod has not changed: executeTask would give it back as it is (the
+        // 1,000 tasks of a wide fan, on every pass).
+        if (current && shape.plainAt[i] && this.podUnchanged(current)) {
+          if (current.daemoned && current.phase === 'Running') frontier.release(i);
+          continue;
         }
         const n = this.executeTask(t, nodeName, ctx, scope, node, taskDeps, (d) => taskNode(d));
         if (n && (!current || n.phase !== before)) progressed = true;
