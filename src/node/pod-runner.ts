@@ -97,6 +97,8 @@ const isTerminal = (phase?: string) => phase === 'Succeeded' || phase === 'Faile
 export class PodRunner {
   pod: Pod;
   readonly podDir: string;
+  private readonly logDir: string;
+  private readonly exitDir: string;
   /** The Pod's root: `<podDir>/rootfs`, or its warm sandbox's while it runs in one. */
   rootfs: string;
   private slot?: WarmSlotSpec;
@@ -136,7 +138,10 @@ export class PodRunner {
   constructor(pod: Pod, private readonly env: RunnerEnv) {
     this.pod = pod;
     this.podDir = podDirOf(env.dataDir, pod);
-    this.rootfs = join(this.podDir, 'rootfs');
+    // (The pod dir is normalized: plain concatenation, not path.join, on this path taken by every Pod.)
+    this.rootfs = `${this.podDir}/rootfs`;
+    this.logDir = `${this.podDir}/logs`;
+    this.exitDir = `${this.podDir}/exits`;
   }
 
   private get name() {
@@ -184,8 +189,8 @@ export class PodRunner {
       else if ((err as NodeJS.ErrnoException).code === 'ENOENT') mkdirSync(this.podDir, { recursive: true });
       else throw err;
     }
-    mkdirSync(join(this.podDir, 'logs'), { recursive: true });
-    mkdirSync(join(this.podDir, 'exits'), { recursive: true });
+    mkdirSync(this.logDir, { recursive: true });
+    mkdirSync(this.exitDir, { recursive: true });
     if (!this.env.bwrap) mkdirSync(join(this.rootfs, 'root'), { recursive: true });
     else if (this.prepared) {
       // a retry: the rootfs is as the first pass left it
@@ -228,11 +233,12 @@ export class PodRunner {
       this.rootfsReady = true;
     }
     for (const b of this.allBinds) if (!b.file) mkdirIfMissing(b.source);
-    for (const r of this.runs) mkdirIfMissing(this.hostPath(r.spec.name, r.cwd));
+    // (The root itself is there by now: the slot's, or the Pod's own made above.)
+    for (const r of this.runs) if (r.cwd !== '/') mkdirIfMissing(this.hostPath(r.spec.name, r.cwd));
 
     if (existed) {
       for (const r of this.runs) r.marker = RESTART_MARKER;
-      await Promise.all(this.runs.map((r) => rm(join(this.podDir, 'exits', `${r.spec.name}.json`), { force: true })));
+      await Promise.all(this.runs.map((r) => rm(join(this.exitDir, `${r.spec.name}.json`), { force: true })));
     }
 
     for (const hook of this.env.hooks) {
@@ -377,8 +383,7 @@ export class PodRunner {
     const gid = this.env.nextGid();
     this.podGid = gid;
     this.env.register(gid, this);
-    const logDir = join(this.podDir, 'logs');
-    const exitDir = join(this.podDir, 'exits');
+    const { logDir, exitDir } = this;
     let argv: string[];
     if (this.env.bwrap) {
       const node = process.execPath;
@@ -415,8 +420,7 @@ export class PodRunner {
     r.gid = gid;
     this.podGid = gid;
     this.env.register(gid, this);
-    const logDir = join(this.podDir, 'logs');
-    const exitDir = join(this.podDir, 'exits');
+    const { logDir, exitDir } = this;
     const clearExit = r.status.restartCount > 0;
     if (this.slot) {
       this.env.launcher.send({ t: 'start', gid, mode: 'direct', name: r.spec.name, argv: r.argv, env: r.env, cwd: r.cwd, logDir, exitDir, marker, clearExit, warm: this.env.warm!.startSpec(this.slot) });
@@ -689,7 +693,7 @@ export class PodRunner {
 
   /** Report exits an earlier agent recorded, when they decide the pod. True when the pod is done. */
   private async adoptRecords(): Promise<boolean> {
-    const exitDir = join(this.podDir, 'exits');
+    const exitDir = this.exitDir;
     const records = new Map<string, { exitCode: number; startedAt: string; finishedAt: string; message?: string; startError?: boolean }>();
     for (const f of await readdir(exitDir).catch(() => [] as string[])) {
       if (!f.endsWith('.json') || f.startsWith('.')) continue;

@@ -24,9 +24,14 @@ export interface Bind {
 /** Keep a name safe as one path component. */
 const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
 
+/** `<dataDir>/pods`, normalized once per data dir: joining paths showed in every Pod's start. */
+const podsDirs = new Map<string, string>();
+
 export function podDirOf(dataDir: string, pod: { metadata: { namespace?: string; name?: string; uid?: string } }): string {
   const m = pod.metadata;
-  return join(dataDir, 'pods', `${safe(m.namespace ?? 'default')}_${safe(m.name ?? '')}_${safe(m.uid ?? '')}`);
+  let pods = podsDirs.get(dataDir);
+  if (pods === undefined) podsDirs.set(dataDir, (pods = join(dataDir, 'pods')));
+  return `${pods}/${safe(m.namespace ?? 'default')}_${safe(m.name ?? '')}_${safe(m.uid ?? '')}`;
 }
 
 async function writeItems(dir: string, data: Record<string, string>, items: KeyToPath[] | undefined, mode: number, what: string): Promise<void> {

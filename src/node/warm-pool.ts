@@ -84,7 +84,7 @@ export class WarmSandboxes {
 
   /** The slot now holds this Pod's files (recorded for a restarted agent; see the constructor). */
   claim(slot: WarmSlotSpec, podDir: string): void {
-    const owner = join(this.root, String(slot.slot), 'owner');
+    const owner = this.ownerLink(slot);
     try {
       symlinkSync(podDir, owner);
     } catch {
@@ -92,6 +92,11 @@ export class WarmSandboxes {
       unlinkSync(owner);
       symlinkSync(podDir, owner);
     }
+  }
+
+  /** The link to the Pod dir of the slot's holder (this.root is normalized: no path.join on every Pod). */
+  private ownerLink(slot: WarmSlotSpec): string {
+    return `${this.root}/${slot.slot}/owner`;
   }
 
   /** The container in the slot has started: from now on its Pod may be one that holds the slot long. */
@@ -115,7 +120,7 @@ export class WarmSandboxes {
   release(slot: WarmSlotSpec, seen?: RootTimes): void {
     this.startedAt.delete(slot.slot);
     try {
-      unlinkSync(join(this.root, String(slot.slot), 'owner'));
+      unlinkSync(this.ownerLink(slot));
     } catch {}
     try {
       const mounts = this.mounts(slot);
