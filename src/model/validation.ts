@@ -30,8 +30,27 @@ export function dns1123Label(value: string): string[] {
   return errs;
 }
 
+/**
+ * Keys and label values seen valid: every write of a Pod, task result or Workflow carries the same
+ * few keys (`workflows.argoproj.io/…`) and values, and checking them again showed in every write.
+ */
+const validKeys = new Set<string>();
+const validValues = new Set<string>();
+
+function remembered(set: Set<string>, value: string, errs: string[]): string[] {
+  if (errs.length) return errs;
+  if (set.size >= 10_000) set.clear();
+  set.add(value);
+  return errs;
+}
+
 /** A label or annotation key: optional DNS-subdomain prefix and a qualified name. */
 export function qualifiedName(value: string): string[] {
+  if (validKeys.has(value)) return [];
+  return remembered(validKeys, value, qualifiedNameErrors(value));
+}
+
+function qualifiedNameErrors(value: string): string[] {
   const errs: string[] = [];
   const parts = value.split('/');
   let name: string;
@@ -54,10 +73,11 @@ export function qualifiedName(value: string): string[] {
 }
 
 export function labelValue(value: string): string[] {
+  if (validValues.has(value)) return [];
   const errs: string[] = [];
   if (value.length > 63) errs.push('must be no more than 63 characters');
   if (!LABEL_VALUE.test(value)) errs.push(MSG_LABEL_VALUE);
-  return errs;
+  return remembered(validValues, value, errs);
 }
 
 /** Kubernetes' field error form: `Invalid value: "x": message`. */

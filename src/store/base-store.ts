@@ -27,7 +27,10 @@ const FOREGROUND = 'foregroundDeletion';
 function defaultOnCreate(info: KindInfo, obj: KObject): void {
   if (info.statusSubresource) obj.status = info.kind === 'Pod' ? { phase: 'Pending' } : {};
   if (info.kind === 'Pod') {
-    const spec = (obj.spec ?? {}) as Record<string, unknown>;
+    let spec = (obj.spec ?? {}) as Record<string, unknown>;
+    if (spec.restartPolicy !== undefined && spec.terminationGracePeriodSeconds !== undefined) return;
+    // A frozen spec (shared with the caller: see create) is copied before defaults go in.
+    if (Object.isFrozen(spec)) spec = { ...spec };
     spec.restartPolicy ??= 'Always';
     spec.terminationGracePeriodSeconds ??= 30;
     obj.spec = spec;
@@ -150,7 +153,9 @@ export class BaseStore implements Store {
 
   async create<T extends KObject>(input: T, opts: WriteOptions = {}): Promise<T> {
     const info = this.kinds.forObject(input);
-    const obj = clone(input) as KObject;
+    // Frozen parts of the input are shared, not copied (nobody can change them): a controller that
+    // hands over a frozen Pod spec saves copying it (cloneForWrite; metadata is always copied).
+    const obj = cloneForWrite(input) as KObject;
     obj.apiVersion = apiVersionOf(info);
     obj.metadata ??= {};
     const meta = obj.metadata;

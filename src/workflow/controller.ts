@@ -270,8 +270,9 @@ export class WorkflowController {
     const wf = r.workflow;
     const ns = wf.metadata.namespace;
     await Promise.all(
+      // Frozen: the store shares the spec instead of copying it (it would freeze its copy anyway).
       r.createPods.map((pod) =>
-        this.client.create(pod).catch((err) => {
+        this.client.create(deepFreeze(pod)).catch((err) => {
           if (!isApiError(err, 'AlreadyExists')) throw err;
         }),
       ),

@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { ANNOTATION_NODE_ID, LABEL_WORKFLOW } from '../model/argo.js';
 import type { Artifact, Outputs, Parameter, Template, WorkflowTaskResult } from '../model/argo.js';
 import { isApiError } from '../model/errors.js';
-import type { KObject } from '../model/object.js';
+import { type KObject, deepFreeze } from '../model/object.js';
 import type { Client } from '../client/types.js';
 import { ArtifactRepository } from './artifacts.js';
 import { ANNOTATION_TEMPLATE, SCRIPT_PATH } from './pod.js';
@@ -23,9 +23,18 @@ export interface ExecutorContext {
 
 const MAX_RESULT = 256 * 1024;
 
+/** Parsed template annotations (frozen), by their text: read before a Pod starts and after it ends. */
+const parsedTemplates = new Map<string, Template>();
+
 function templateOf(pod: KObject): Template | undefined {
   const raw = pod.metadata.annotations?.[ANNOTATION_TEMPLATE];
-  return raw ? (JSON.parse(raw) as Template) : undefined;
+  if (!raw) return undefined;
+  let t = parsedTemplates.get(raw);
+  if (!t) {
+    if (parsedTemplates.size >= 1000) parsedTemplates.clear();
+    parsedTemplates.set(raw, (t = deepFreeze(JSON.parse(raw) as Template)));
+  }
+  return t;
 }
 
 export function trimOneNewline(s: string): string {
