@@ -142,6 +142,7 @@ export function operate(input: Workflow, env: OperatorEnv): OperatorResult {
   const op = new Operator(input, env);
   const result = op.run();
   op.remember();
+  op.freeze();
   return result;
 }
 
@@ -162,8 +163,9 @@ class Operator {
   private memory: PassMemory | undefined;
   /** Set when a node that was done changes or goes: then this pass leaves no memory. */
   private memoryBroken = false;
-  /** Nodes this pass created, and the frontiers of the DAGs it went through. */
+  /** Nodes this pass created, done nodes it copied to change (editable), and the frontiers of the DAGs it went through. */
   private created: string[] = [];
+  private edited: string[] = [];
   private frontiers = new Map<string, DagFrontier>();
   private frontierChecks = new Map<string, () => DagFrontier>();
 
@@ -511,6 +513,24 @@ class Operator {
     remember(this.nodes, m);
   }
 
+  /**
+   * Freeze the new status, as the store keeps it. When this pass started from a memory, every node
+   * is a stored, frozen one except those it copied (the open ones, done ones it changed) or made:
+   * only those are frozen here, not all of a big workflow's nodes on every pass.
+   */
+  freeze(): void {
+    const status = this.wf.status;
+    const nodes = status?.nodes;
+    if (!status || !nodes || !this.prev) return void deepFreeze(status);
+    for (const [k, v] of Object.entries(status)) if (k !== 'nodes') deepFreeze(v);
+    for (const ids of [this.prev.open, this.created, this.edited]) for (const id of ids) if (nodes[id]) deepFreeze(nodes[id]);
+    Object.freeze(nodes);
+    Object.freeze(status);
+    if (verifyingPassMemory()) {
+      for (const [id, n] of Object.entries(nodes)) if (!Object.isFrozen(n)) throw new Error(`pass memory of ${this.wf.metadata.name}: node ${id} was left unfrozen`);
+    }
+  }
+
   /** The memory against a full look at the nodes (tests; see verifyPassMemory). */
   private verifyMemory(m: PassMemory): void {
     const full: string[] = [];
@@ -638,6 +658,7 @@ class Operator {
     if (!Object.isFrozen(node)) return node;
     const copy = clone(node);
     this.nodes[node.id] = copy;
+    this.edited.push(node.id);
     return copy;
   }
 
