@@ -12,6 +12,7 @@ import { performData } from './data.js';
 import { performHttp } from './http.js';
 import { performResource } from './resource.js';
 import { type OperatorEnv, type OperatorResult, operate } from './operator.js';
+import { recall } from './pass-memory.js';
 import { SyncManager } from './sync.js';
 
 export interface Logger {
@@ -400,8 +401,14 @@ export class WorkflowController {
 }
 
 function podsInFlight(wf: Workflow): number {
+  const nodes = wf.status?.nodes ?? {};
+  // Only the open nodes can be in flight: the pass that made this map knew which (pass-memory.ts).
+  const ids = recall(nodes)?.open ?? Object.keys(nodes);
   let n = 0;
-  for (const node of Object.values(wf.status?.nodes ?? {})) if (node.type === 'Pod' && (node.phase === 'Pending' || node.phase === 'Running')) n++;
+  for (const id of ids) {
+    const node = nodes[id];
+    if (node?.type === 'Pod' && (node.phase === 'Pending' || node.phase === 'Running')) n++;
+  }
   return n;
 }
 
