@@ -76,29 +76,20 @@ ${Array.from({ length: n }, (_, i) => `    - {name: t${i}, template: ok${i ? `, 
   it('keeps failFast, parallelism, depends, continueOn and targets as a full look does', () => {
     const cases = [
       // failFast: a failure stops new tasks; with failFast false the others go on.
-      `entrypoint: main
+      ...[true, false].map(
+        (failFast) => `entrypoint: main
 templates:
 - name: main
   dag:
-    failFast: FF
+    failFast: ${failFast}
     tasks:
     - {name: a, template: fail}
     - {name: b, template: ok}
     - {name: c, template: ok, dependencies: [b]}
     - {name: d, template: ok, dependencies: [c]}
 - {name: ok, container: {image: alpine, command: ["true"]}}
-- {name: fail, container: {image: alpine, command: ["false"]}}`.replace('FF', 'true'),
-      `entrypoint: main
-templates:
-- name: main
-  dag:
-    failFast: false
-    tasks:
-    - {name: a, template: fail}
-    - {name: b, template: ok}
-    - {name: c, template: ok, dependencies: [b]}
-- {name: ok, container: {image: alpine, command: ["true"]}}
 - {name: fail, container: {image: alpine, command: ["false"]}}`,
+      ),
       // parallelism 2 over six independent tasks, then a sink; a task declared before its dependency.
       `entrypoint: main
 templates:
