@@ -111,10 +111,10 @@ export function resetRootfsSync(rootfs: string, mounts: string[]): void {
 /**
  * The change times (ctime: entries added, removed or renamed, mode or owner changed) of the root and
  * every kept dir, in keptDirPaths' order, as decimal strings of milliseconds (a double's fraction
- * keeps a fraction of a microsecond: far finer than the clock file times tick with). After a reset the kept dirs hold only kept
- * dirs, mount points and links, so anything a Pod made or removed anywhere in the root changes one of
- * them: a dozen stats tell whether the next Pod can have the root without a reset. The warm slot takes
- * them when a container ends (warm-slot.mjs).
+ * keeps a fraction of a microsecond: far finer than the clock file times tick with). After a reset
+ * the kept dirs hold only kept dirs, mount points and links, so anything a Pod made or removed
+ * anywhere in the root changes one of them: a dozen stats tell whether the next Pod can have the root
+ * without a reset. The warm slot takes them when a container ends (warm-slot.mjs).
  */
 export type RootTimes = string[];
 

@@ -4,17 +4,20 @@ import type { DAGTask, NodeStatus, Template } from '../model/argo.js';
 import { nodeId } from './names.js';
 
 export interface DagShape {
+  /** `dag.tasks`, whose positions the arrays below use. */
+  taskList: DAGTask[];
   tasks: Map<string, DAGTask>;
   deps: Map<string, string[]>;
   targets: string[];
-  /** Targets and their ancestors: the tasks that run. */
-  wanted: Set<string>;
   /** Tasks whose failure another task's `depends` asks about (A.Failed, A.Errored…): expected, not fatal. */
   handled: Set<string>;
   /** The tasks whose variables the DAG mentions (`tasks.X…`); undefined when it may mention any. */
   referenced?: DAGTask[];
   referencedNames: Set<string>;
-  /** The same by position in `dag.tasks`: each task's dependencies, the tasks that depend on it, whether it is wanted. */
+  /**
+   * By position: each task's dependencies, the tasks that depend on it, and whether it is wanted (a
+   * target or one of their ancestors: the tasks that run).
+   */
   depIndex: number[][];
   dependents: number[][];
   wantedAt: Uint8Array;
@@ -71,10 +74,10 @@ export function dagShape(dag: NonNullable<Template['dag']>, target: string | und
   const wantedAt = Uint8Array.from(dag.tasks, (t) => (wanted.has(t.name) ? 1 : 0));
   const idCache = new Map<string, Map<string, string>>();
   const shape: DagShape = {
+    taskList: dag.tasks,
     tasks,
     deps,
     targets,
-    wanted,
     handled,
     referenced: any ? undefined : dag.tasks.filter((t) => referencedNames.has(t.name)),
     referencedNames,
@@ -162,7 +165,8 @@ export class DagFrontier {
     public settledWanted: number,
   ) {}
 
-  static build(shape: DagShape, taskList: DAGTask[], nodeOf: (name: string) => NodeStatus | undefined, isDone: (n: NodeStatus) => boolean, failsDag: (t: DAGTask, n: NodeStatus) => boolean): DagFrontier {
+  static build(shape: DagShape, nodeOf: (name: string) => NodeStatus | undefined, isDone: (n: NodeStatus) => boolean, failsDag: (t: DAGTask, n: NodeStatus) => boolean): DagFrontier {
+    const taskList = shape.taskList;
     const n = taskList.length;
     const f = new DagFrontier(shape, new Uint8Array(n), new Uint8Array(n), new Int32Array(n), [], false, 0);
     const nodes = taskList.map((t) => nodeOf(t.name));
@@ -191,15 +195,8 @@ export class DagFrontier {
 
   /** The first candidate after position `after` (-1 for the first), or -1. */
   nextCandidate(after: number): number {
-    const c = this.candidates;
-    let lo = 0;
-    let hi = c.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (c[mid] <= after) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < c.length ? c[lo] : -1;
+    const at = firstAtLeast(this.candidates, after + 1);
+    return at < this.candidates.length ? this.candidates[at] : -1;
   }
 
   /** Task i's node is done: it leaves the candidates (at the next compact) and releases its dependents. */
@@ -221,15 +218,8 @@ export class DagFrontier {
   }
 
   private addCandidate(j: number): void {
-    const c = this.candidates;
-    let lo = 0;
-    let hi = c.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (c[mid] < j) lo = mid + 1;
-      else hi = mid;
-    }
-    if (c[lo] !== j) c.splice(lo, 0, j);
+    const at = firstAtLeast(this.candidates, j);
+    if (this.candidates[at] !== j) this.candidates.splice(at, 0, j);
   }
 
   /** Drop the settled tasks from the candidates. */
@@ -243,4 +233,16 @@ export class DagFrontier {
     for (const i of this.candidates) if (this.shape.wantedAt[i] && !this.settled[i]) wantedCandidates++;
     return this.shape.wantedCount - this.settledWanted - wantedCandidates;
   }
+}
+
+/** Where x is, or would go, in an ascending array (binary search). */
+function firstAtLeast(sorted: number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -95,6 +95,20 @@ const failedOrError = (p: NodePhase) => p === 'Failed' || p === 'Error';
 /** The nodes `status.progress` counts. */
 const isProgressNode = (n: NodeStatus | undefined) => !!n && (n.type === 'Pod' || n.type === 'HTTP');
 
+/** Adds to a tally the open nodes among `ids`, and the done ones `status.progress` counts. */
+function tallyNodes<T extends Pick<PassMemory, 'open' | 'donePods' | 'goodPods'>>(nodes: Record<string, NodeStatus>, ids: Iterable<string>, into: T): T {
+  for (const id of ids) {
+    const n = nodes[id];
+    if (!n) continue;
+    if (!isFulfilled(n)) into.open.push(id);
+    else if (isProgressNode(n)) {
+      into.donePods++;
+      if (n.phase === 'Succeeded' || n.phase === 'Skipped') into.goodPods++;
+    }
+  }
+  return into;
+}
+
 /** Substituted steps/DAG template bodies, by the template they came from (see substituteBody). */
 const bodyCache = new WeakMap<Template, { key: string; body: Template }>();
 /** The variables each such template's body refers to (undefined: it holds an expression: all of them). */
@@ -477,27 +491,13 @@ class Operator {
     if (this.memory && !this.memoryBroken) return this.memory;
     const nodes = this.wf.status?.nodes ?? {};
     const m: PassMemory = { open: [], donePods: 0, goodPods: 0, dags: new Map() };
-    const visit = (n: NodeStatus | undefined, id: string) => {
-      if (!n) return;
-      if (!isFulfilled(n)) m.open.push(id);
-      else if (isProgressNode(n)) {
-        m.donePods++;
-        if (n.phase === 'Succeeded' || n.phase === 'Skipped') m.goodPods++;
-      }
-    };
     if (this.prev && !this.memoryBroken) {
+      // Only the nodes that were open and those made since can have changed.
       m.donePods = this.prev.donePods;
       m.goodPods = this.prev.goodPods;
-      const seen = new Set<string>();
-      for (const ids of [this.prev.open, this.created]) {
-        for (const id of ids) {
-          if (seen.has(id)) continue;
-          seen.add(id);
-          visit(nodes[id], id);
-        }
-      }
+      tallyNodes(nodes, new Set([...this.prev.open, ...this.created]), m);
       for (const [id, f] of this.prev.dags) if (!isFulfilled(nodes[id])) m.dags.set(id, f);
-    } else for (const id of Object.keys(nodes)) visit(nodes[id], id);
+    } else tallyNodes(nodes, Object.keys(nodes), m);
     for (const [id, f] of this.frontiers) if (nodes[id] && !isFulfilled(nodes[id])) m.dags.set(id, f);
     this.memory = m;
     return m;
@@ -508,7 +508,6 @@ class Operator {
     const phase = this.wf.status?.phase;
     if (!this.nodes || this.memoryBroken || phase === 'Succeeded' || phase === 'Failed' || phase === 'Error') return;
     const m = this.closeMemory();
-    if (this.memoryBroken) return;
     if (verifyingPassMemory()) this.verifyMemory(m);
     remember(this.nodes, m);
   }
@@ -533,16 +532,7 @@ class Operator {
 
   /** The memory against a full look at the nodes (tests; see verifyPassMemory). */
   private verifyMemory(m: PassMemory): void {
-    const full: string[] = [];
-    let donePods = 0;
-    let goodPods = 0;
-    for (const [id, n] of Object.entries(this.nodes)) {
-      if (!isFulfilled(n)) full.push(id);
-      else if (isProgressNode(n)) {
-        donePods++;
-        if (n.phase === 'Succeeded' || n.phase === 'Skipped') goodPods++;
-      }
-    }
+    const { open: full, donePods, goodPods } = tallyNodes(this.nodes, Object.keys(this.nodes), { open: [], donePods: 0, goodPods: 0 });
     const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
     const problem = (what: string, mine: unknown, truth: unknown) => {
       throw new Error(`pass memory of ${this.wf.metadata.name}: ${what} is ${JSON.stringify(mine)}, a full look says ${JSON.stringify(truth)}`);
@@ -1570,8 +1560,7 @@ class Operator {
     const node = existing ?? this.initNode(nodeName, 'DAG', tmpl, opts);
     const dag = tmpl.dag!;
     const shape = dagShape(dag, dag.target ? substituteString(dag.target, vars) : undefined);
-    const { tasks, deps, targets, handled, referenced } = shape;
-    const taskList = dag.tasks;
+    const { taskList, tasks, deps, targets, handled, referenced } = shape;
     const failFast = dag.failFast !== false;
     // The caller's variables, copied once a task's are added (in a chain with no references, never).
     let scope: Vars = vars;
@@ -1587,7 +1576,7 @@ class Operator {
     };
     const failsDag = (t: DAGTask, n: NodeStatus) => failedOrError(n.phase) && !continues(t, n.phase) && !handled.has(t.name);
     // Only the frontier's candidates can move: tasks not done whose dependencies are (see dag.ts).
-    const frontier = this.frontierOf(node.id, shape, taskList, taskNode, failsDag);
+    const frontier = this.frontierOf(node.id, shape, taskNode, failsDag);
     let anyFailed = false;
     let progressed = true;
     const limit = tmpl.parallelism !== undefined ? Number(tmpl.parallelism) : undefined;
@@ -1714,11 +1703,10 @@ class Operator {
   private frontierOf(
     dagId: string,
     shape: DagShape,
-    taskList: DAGTask[],
     taskNode: (n: string) => NodeStatus | undefined,
     failsDag: (t: DAGTask, n: NodeStatus) => boolean,
   ): DagFrontier {
-    const build = () => DagFrontier.build(shape, taskList, taskNode, isFulfilled, failsDag);
+    const build = () => DagFrontier.build(shape, taskNode, isFulfilled, failsDag);
     if (verifyingPassMemory()) this.frontierChecks.set(dagId, build);
     let f = this.frontiers.get(dagId);
     if (f?.shape === shape) return f;
